@@ -1,0 +1,54 @@
+# LearnApp — the README's commands. Python 3.11+ and Debian packages (installed when root).
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test test-only dev bench lint translations clean
+
+$(BIN)/python:
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	scripts/system-packages.sh run
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml $(VENV)/.run-installed
+	scripts/system-packages.sh test
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+translations: $(VENV)/.run-installed
+	$(BIN)/pybabel compile -q -d learnapp/translations 2>/dev/null || true
+
+## run: set everything up and serve on HOST:PORT (default 127.0.0.1:5000)
+run: $(VENV)/.run-installed translations
+	$(BIN)/learnapp db upgrade
+	$(BIN)/learnapp users ensure-admin
+	$(BIN)/learnapp courses check || echo "Some content has problems (see above); the valid courses are served."
+	$(BIN)/learnapp serve --host $(HOST) --port $(PORT)
+
+## dev: the debug server with reload
+dev: $(VENV)/.run-installed translations
+	$(BIN)/learnapp db upgrade
+	FLASK_DEBUG=1 $(BIN)/learnapp run --host $(HOST) --port $(PORT) --reload
+
+## test: install what the tests need and run the whole suite
+test: $(VENV)/.test-installed translations test-only
+
+test-only:
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(VENV)/.test-installed translations
+	scripts/system-packages.sh bench
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

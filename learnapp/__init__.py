@@ -1,0 +1,53 @@
+"""LearnApp: the e-learning platform of LearningAlliance."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from learnapp import catalogue, config, errors, i18n, security
+from learnapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Assemble the application: configuration, extensions, blueprints, CLI, error pages."""
+    app = Flask(
+        __name__,
+        instance_path=str(config.PROJECT_ROOT / "instance"),
+        static_folder=str(config.PROJECT_ROOT / "static"),
+    )
+    config.configure(app, overrides)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(config.PROJECT_ROOT / "migrations"), render_as_batch=True
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    limiter.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    i18n.init_app(app)
+    catalogue.init_app(app)
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    from learnapp.admin.views import bp as admin_bp
+    from learnapp.auth.views import bp as auth_bp
+    from learnapp.catalogue.views import bp as catalogue_bp
+    from learnapp.certificates.views import bp as certificates_bp
+    from learnapp.health import bp as health_bp
+    from learnapp.progress.views import bp as progress_bp
+    from learnapp.quizzes.views import bp as quizzes_bp
+
+    blueprints = (
+        auth_bp,
+        admin_bp,
+        health_bp,
+        certificates_bp,
+        quizzes_bp,
+        progress_bp,
+        catalogue_bp,
+    )
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
+    return app

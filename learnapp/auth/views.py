@@ -1,0 +1,134 @@
+"""Register, log in, log out, choose a language."""
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
+
+from learnapp.auth import service
+from learnapp.auth.forms import OTHER, LoginForm, RegisterForm
+from learnapp.extensions import db, limiter, login_manager
+from learnapp.models import Organisation
+
+bp = Blueprint("auth", __name__)
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = None
+login_manager.session_protection = None  # sessions are revocable server-side instead
+
+
+@login_manager.user_loader
+def load_user(session_key: str):
+    return service.load_session(session_key)
+
+
+def safe_next(target: str | None) -> str | None:
+    """A local path to return to after login, or None when it would leave the site."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _login(user) -> None:
+    session.clear()  # a new session at login: nothing from before survives
+    service.start_session(user)
+    db.session.commit()
+    login_user(user)
+
+
+def _failed(response) -> bool:
+    return response.status_code != 303
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"], deduct_when=_failed)
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = service.authenticate(form.email.data, form.password.data)
+        if user:
+            _login(user)
+            return redirect(safe_next(request.args.get("next")) or url_for("catalogue.index"), 303)
+        form.password.errors.append(_("E-mail or password is not right."))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def register():
+    form = RegisterForm()
+    organisations = db.session.scalars(db.select(Organisation).order_by(Organisation.name)).all()
+    form.organisation.choices = [
+        SelectChoice("", _("Choose…")),
+        *(SelectChoice(str(o.id), o.name) for o in organisations),
+        SelectChoice(OTHER, _("Other (type it below)")),
+    ]
+    if request.method == "GET":
+        form.language.data = str(get_locale())
+    if form.validate_on_submit():
+        try:
+            user = service.create_user(
+                email=form.email.data,
+                name=form.name.data,
+                password=form.password.data,
+                organisation=_chosen_organisation(form),
+                language=form.language.data,
+            )
+        except (service.EmailTaken, IntegrityError):  # a racing twin registration
+            db.session.rollback()
+            form.email.errors.append(
+                _("An account with this e-mail already exists. Log in instead.")
+            )
+        else:
+            _login(user)
+            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
+            return redirect(safe_next(request.args.get("next")) or url_for("catalogue.index"), 303)
+    return render_template("auth/register.html", form=form)
+
+
+def _chosen_organisation(form: RegisterForm) -> Organisation:
+    if form.organisation.data == OTHER:
+        return service.find_or_create_organisation(form.organisation_other.data)
+    organisation = db.session.get(Organisation, int(form.organisation.data))
+    if organisation is None:
+        abort(400)
+    return organisation
+
+
+@bp.post("/logout")
+def logout():
+    if current_user.is_authenticated:
+        service.end_session(current_user.session_key)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    return redirect(url_for("catalogue.index"), 303)
+
+
+@bp.post("/language")
+def set_language():
+    language = request.form.get("language", "")
+    if language not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["lang"] = language
+    if current_user.is_authenticated:
+        current_user.language = language
+        db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("catalogue.index"), 303)

@@ -1,0 +1,74 @@
+"""Pure completion rules (SPEC §3): progress, what is missing, what is open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from learnapp.content.model import Course, Lesson, Quiz
+
+
+def step_kind(step: Lesson | Quiz) -> str:
+    """'lesson' or 'quiz'."""
+    return "quiz" if isinstance(step, Quiz) else "lesson"
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    """Where one learner stands in a course as it is now (progress is keyed by slug)."""
+
+    course: Course
+    done_lessons: frozenset[str]
+    passed_quizzes: frozenset[str]
+
+    def is_done(self, step: Lesson | Quiz) -> bool:
+        done = self.passed_quizzes if isinstance(step, Quiz) else self.done_lessons
+        return step.slug in done
+
+    @property
+    def steps(self) -> tuple[Lesson | Quiz, ...]:
+        return tuple(self.course.items())
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for step in self.steps if self.is_done(step))
+
+    @property
+    def percent(self) -> int:
+        """(completed lessons + passed quizzes) / (lessons + quizzes), rounded down."""
+        total = len(self.steps)
+        return 100 if total == 0 else self.done_count * 100 // total
+
+    @property
+    def complete(self) -> bool:
+        return self.done_count == len(self.steps)
+
+    @property
+    def missing(self) -> tuple[Lesson | Quiz, ...]:
+        """Steps still to do, in course order."""
+        return tuple(step for step in self.steps if not self.is_done(step))
+
+    def is_open(self, step: Lesson | Quiz) -> bool:
+        """In a sequential course a step opens once every step before it is done."""
+        if not self.course.sequential:
+            return True
+        for earlier in self.steps:
+            if earlier == step:
+                return True
+            if not self.is_done(earlier):
+                return False
+        return False
+
+    def blocker(self, step: Lesson | Quiz) -> Lesson | Quiz | None:
+        """The first unfinished step that keeps `step` locked, if any."""
+        if self.is_open(step):
+            return None
+        return next(s for s in self.steps if not self.is_done(s))
+
+    def next_step(self, after: Lesson | Quiz | None = None) -> Lesson | Quiz | None:
+        """The step to go to next: the first unfinished one after `after` (or overall)."""
+        steps = self.steps
+        start = steps.index(after) + 1 if after in steps else 0
+        for step in steps[start:] + steps[:start]:
+            if not self.is_done(step):
+                return step
+        return None

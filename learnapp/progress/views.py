@@ -1,0 +1,96 @@
+"""Enrol, read lessons, mark them complete, "My learning" and the learner's data."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from learnapp.catalogue import course_or_404, step_url
+from learnapp.extensions import db
+from learnapp.progress import learner_data, service
+
+bp = Blueprint("progress", __name__)
+
+
+def _lesson_or_404(course, lesson_slug: str):
+    lesson = course.lesson(lesson_slug)
+    if lesson is None:
+        abort(404)
+    return lesson
+
+
+@bp.post("/courses/<course_slug>/enrol")
+@login_required
+def enrol(course_slug: str):
+    course = course_or_404(course_slug)
+    service.enrol(current_user, course)
+    db.session.commit()
+    first = service.progress(current_user, course).next_step()
+    return redirect(
+        step_url(course, first) if first else url_for("catalogue.course", course_slug=course.slug),
+        303,
+    )
+
+
+@bp.get("/courses/<course_slug>/<lesson_slug>")
+@login_required
+def lesson(course_slug: str, lesson_slug: str):
+    course = course_or_404(course_slug)
+    lesson = _lesson_or_404(course, lesson_slug)
+    enrolled = service.enrolment(current_user, course)
+    if enrolled is None and not current_user.is_staff:
+        flash(_("Enrol in the course to read its lessons."), "info")
+        return redirect(url_for("catalogue.course", course_slug=course.slug))
+    current = service.progress(current_user, course)
+    blocker = current.blocker(lesson)
+    if blocker and not current_user.is_staff:
+        return render_template(
+            "progress/locked.html", course=course, step=lesson, blocker=blocker
+        ), 403
+    if enrolled:
+        service.record_visit(enrolled, lesson)
+        db.session.commit()
+    steps = current.steps
+    position = steps.index(lesson)
+    return render_template(
+        "progress/lesson.html",
+        course=course,
+        lesson=lesson,
+        progress=current,
+        enrolled=enrolled,
+        previous=steps[position - 1] if position > 0 else None,
+        following=steps[position + 1] if position + 1 < len(steps) else None,
+    )
+
+
+@bp.post("/courses/<course_slug>/<lesson_slug>/complete")
+@login_required
+def complete(course_slug: str, lesson_slug: str):
+    course = course_or_404(course_slug)
+    lesson = _lesson_or_404(course, lesson_slug)
+    if service.enrolment(current_user, course) is None:
+        abort(403)
+    current = service.progress(current_user, course)
+    if not current.is_open(lesson):
+        abort(403)
+    current = service.complete_lesson(current_user, course, lesson)
+    db.session.commit()
+    if current.complete:
+        flash(_("Well done: you have completed this course."), "success")
+        return redirect(url_for("catalogue.course", course_slug=course.slug), 303)
+    steps = current.steps
+    position = steps.index(lesson)
+    following = steps[position + 1] if position + 1 < len(steps) else current.next_step()
+    return redirect(step_url(course, following), 303)
+
+
+@bp.get("/me")
+@login_required
+def my_learning():
+    return render_template("progress/me.html", learning=learner_data.my_learning(current_user))
+
+
+@bp.get("/me/data.json")
+@login_required
+def my_data():
+    response = learner_data.export(current_user)
+    return response, 200, {"Content-Disposition": 'attachment; filename="learnapp-my-data.json"'}

@@ -1,0 +1,1 @@
+"""Quizzes: pure parsing and grading here; views and forms for taking them."""

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install the Debian packages LearnApp needs, only those missing, only when root.
+#   scripts/system-packages.sh run    WeasyPrint's Pango and HarfBuzz-subset libraries
+#   scripts/system-packages.sh test   the above, plus Chromium and poppler-utils for the tests
+#   scripts/system-packages.sh bench  the above, plus wrk
+set -euo pipefail
+
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+case "${1:-run}" in
+  run) ;;
+  test) packages+=(chromium poppler-utils) ;;
+  bench) packages+=(chromium poppler-utils wrk) ;;
+  *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+esac
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing Debian packages: ${missing[*]}" >&2
+  echo "Install them with: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo "Installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

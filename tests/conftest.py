@@ -1,0 +1,184 @@
+"""Shared fixtures: an app with a fresh database per test, a CSRF-aware client, factories.
+
+The database schema is built once per session by the real migrations; each test then
+gets a copy (SQLite) or emptied tables (PostgreSQL, LEARNAPP_TEST_DATABASE_URL).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import itertools
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from learnapp import create_app
+from learnapp.extensions import db
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SITE_COURSES = FIXTURES / "site" / "courses"
+SITE_QUIZZES = FIXTURES / "site" / "quizzes"
+PASSWORD = "correct horse battery"
+POSTGRES_URL = os.environ.get("LEARNAPP_TEST_DATABASE_URL")
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class Client(FlaskClient):
+    """A test client that fills in the CSRF token like a browser would.
+
+    Each request runs outside the test's own app context, as in production, so that
+    `g` and the database session are per request.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+    def csrf_token(self) -> str:
+        page = self.get("/login").get_data(as_text=True)
+        return _CSRF.search(page).group(1)
+
+    def submit(self, url: str, data: dict | None = None, **kwargs):
+        """POST a form with a valid CSRF token."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, **kwargs)
+
+
+def base_config(database_url: str, instance: Path) -> dict:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "COURSES_DIR": str(SITE_COURSES),
+        "QUIZZES_DIR": str(SITE_QUIZZES),
+        "RATELIMIT_ENABLED": False,
+        "CONTENT_RELOAD_SECONDS": 0.0,
+        "BASE_URL": "https://learn.example.org",
+    }
+
+
+def migrate_to_head(database_url: str, instance: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(database_url, instance))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory) -> str:
+    """The migrated schema, built once: a SQLite file, or the PostgreSQL test database."""
+    instance = tmp_path_factory.mktemp("instance")
+    if POSTGRES_URL:
+        engine = create_engine(POSTGRES_URL)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+        migrate_to_head(POSTGRES_URL, instance)
+        return POSTGRES_URL
+    path = instance / "template.db"
+    migrate_to_head(f"sqlite:///{path}", instance)
+    return str(path)
+
+
+def _empty_postgres_tables() -> None:
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def database_url(template_database, tmp_path) -> str:
+    if POSTGRES_URL:
+        return POSTGRES_URL
+    copy = tmp_path / "learnapp.db"
+    shutil.copyfile(template_database, copy)
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def config_overrides() -> dict:
+    """Override in a test module to change the app's configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, tmp_path, config_overrides):
+    app = create_app({**base_config(database_url, tmp_path), **config_overrides})
+    app.test_client_class = Client
+    with app.app_context():
+        yield app
+        db.session.remove()
+        if POSTGRES_URL:
+            _empty_postgres_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_emails = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user directly (committed) and return it."""
+    from learnapp.auth import service
+
+    def make(role="learner", email=None, name="Test Learner", organisation=None, language="en"):
+        org = service.find_or_create_organisation(organisation) if organisation else None
+        user = service.create_user(
+            email=email or f"user{next(_emails)}@example.org",
+            name=name,
+            password=PASSWORD,
+            role=role,
+            organisation=org,
+            language=language,
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+class AuthActions:
+    def __init__(self, client: Client):
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD):
+        return self.client.submit("/login", {"email": email, "password": password})
+
+    def logout(self):
+        return self.client.submit("/logout")
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def login_as(make_user, auth):
+    """Create a user of a role and log the client in as them."""
+
+    def login(role="learner", **kwargs):
+        user = make_user(role=role, **kwargs)
+        response = auth.login(user.email)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return user
+
+    return login
