@@ -101,6 +101,59 @@ def users_ensure_admin(email) -> None:
     click.echo(f"  password: {password}")
 
 
+@main.group()
+def courses() -> None:
+    """Check and list the course content."""
+
+
+def _content_dirs(courses_dir: str | None, quizzes_dir: str | None) -> tuple[str, str]:
+    from flask import current_app
+
+    return (
+        courses_dir or current_app.config["COURSES_DIR"],
+        quizzes_dir or current_app.config["QUIZZES_DIR"],
+    )
+
+
+@courses.command("check")
+@click.option("--courses-dir", type=click.Path(file_okay=False), default=None)
+@click.option("--quizzes-dir", type=click.Path(file_okay=False), default=None)
+@with_appcontext
+def courses_check(courses_dir, quizzes_dir) -> None:
+    """Validate all content: one `path:line: message` line per problem; exit 1 on errors."""
+    from learnapp.content.loader import load_catalogue
+
+    catalogue = load_catalogue(*_content_dirs(courses_dir, quizzes_dir))
+    for problem in catalogue.problems:
+        click.echo(str(problem))
+    errors, warnings = len(catalogue.errors), len(catalogue.warnings)
+    click.echo(
+        f"{len(catalogue.courses)} course(s) valid; {errors} error(s), {warnings} warning(s).",
+        err=True,
+    )
+    if errors:
+        sys.exit(1)
+
+
+@courses.command("list")
+@with_appcontext
+def courses_list() -> None:
+    """Slug, title, language, status, lessons and quizzes of every valid course."""
+    from learnapp.content.loader import load_catalogue
+
+    catalogue = load_catalogue(*_content_dirs(None, None))
+    rows = [("slug", "title", "language", "status", "lessons", "quizzes")]
+    rows += [
+        (c.slug, c.title, c.language, c.status, str(len(c.lessons)), str(len(c.quizzes)))
+        for c in catalogue.courses.values()
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    for slug in catalogue.excluded:
+        click.echo(f"{slug}: not served, it has errors (run `learnapp courses check`)", err=True)
+
+
 @main.command()
 @click.option(
     "--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="HOST or 127.0.0.1"

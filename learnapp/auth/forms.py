@@ -18,7 +18,7 @@ class LoginForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(
         _l("E-mail"),
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],

@@ -1,0 +1,1 @@
+"""Pure course content: load, validate and render Markdown courses (no Flask, no database)."""

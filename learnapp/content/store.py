@@ -1,0 +1,52 @@
+"""Holds the loaded catalogue and reloads it when the files change (no Flask here)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from learnapp.content.loader import load_catalogue, stat_signature
+from learnapp.content.model import Catalogue, Problem
+
+
+class ContentStore:
+    """The catalogue of one process; every worker notices file changes on its own.
+
+    A change is looked for at most once per `check_interval` seconds, by a cheap
+    stat walk, so no request pays for more than that and reloads stay rare.
+    """
+
+    def __init__(
+        self,
+        courses_dir: str,
+        quizzes_dir: str,
+        *,
+        check_interval: float = 1.0,
+        on_problem: Callable[[Problem], None] | None = None,
+    ) -> None:
+        self.courses_dir = courses_dir
+        self.quizzes_dir = quizzes_dir
+        self.check_interval = check_interval
+        self.on_problem = on_problem
+        self._lock = threading.Lock()
+        self._signature: tuple | None = None
+        self._catalogue: Catalogue | None = None
+        self._checked_at = float("-inf")
+
+    def catalogue(self) -> Catalogue:
+        """The current catalogue, reloaded first if a file changed."""
+        if time.monotonic() - self._checked_at >= self.check_interval:
+            with self._lock:
+                if time.monotonic() - self._checked_at >= self.check_interval:
+                    self._refresh()
+        return self._catalogue
+
+    def _refresh(self) -> None:
+        signature = stat_signature(self.courses_dir, self.quizzes_dir)
+        if signature != self._signature or self._catalogue is None:
+            catalogue = load_catalogue(self.courses_dir, self.quizzes_dir)
+            for problem in catalogue.problems if self.on_problem else ():
+                self.on_problem(problem)
+            self._catalogue, self._signature = catalogue, signature
+        self._checked_at = time.monotonic()

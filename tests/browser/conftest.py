@@ -1,0 +1,153 @@
+"""Browser fixtures: one headless Chromium per session, the app on a live local port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from learnapp import create_app
+from tests.conftest import POSTGRES_URL, base_config
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        message = f"Chromium is missing at {CHROMIUM} (run `make test` to install it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(template_database, tmp_path_factory):
+    """The app on the real shipped courses, served on 127.0.0.1 for the session."""
+    folder = tmp_path_factory.mktemp("live")
+    if POSTGRES_URL:
+        database_url = POSTGRES_URL
+    else:
+        shutil.copyfile(template_database, folder / "live.db")
+        database_url = f"sqlite:///{folder / 'live.db'}"
+    config = base_config(database_url, folder)
+    config.update(
+        COURSES_DIR=str(REPOSITORY / "courses"),
+        QUIZZES_DIR=str(REPOSITORY / "quizzes"),
+        CONTENT_RELOAD_SECONDS=1.0,
+    )
+    app = create_app(config)
+    with LiveServer(app) as server:
+        config["BASE_URL"] = server.url
+        app.config["BASE_URL"] = server.url
+        yield server
+
+
+class Visit:
+    """A browser tab on the live server that records every request leaving its origin."""
+
+    def __init__(self, context, base_url: str, javascript: bool = True):
+        self.context = context
+        self.base_url = base_url
+        self.javascript = javascript
+        context.set_default_timeout(15_000)
+        self.page = context.new_page()
+        self.foreign_requests: list[str] = []
+        self.page.on("request", self._watch)
+
+    def _watch(self, request) -> None:
+        url = request.url
+        if not (url.startswith(self.base_url) or url.startswith("data:")):
+            self.foreign_requests.append(url)
+
+    def go(self, path: str):
+        return self.page.goto(self.base_url + path)
+
+    def check_accessible(self) -> None:
+        """Run axe on the current page (axe needs JavaScript; the no-JS run sees the same HTML)."""
+        if self.javascript:
+            assert_accessible(self.page)
+
+
+@pytest.fixture(params=[True, False], ids=["js", "nojs"])
+def javascript(request) -> bool:
+    return request.param
+
+
+def _open_visit(browser, live_server, javascript: bool, locale: str = "en-GB"):
+    context = browser.new_context(java_script_enabled=javascript, locale=locale)
+    return Visit(context, live_server.url, javascript)
+
+
+@pytest.fixture
+def visit(browser, live_server):
+    """A fresh browser context (no cookies) with JavaScript on."""
+    opened = _open_visit(browser, live_server, True)
+    yield opened
+    opened.context.close()
+    assert opened.foreign_requests == []
+
+
+@pytest.fixture
+def visit_any_js(browser, live_server, javascript):
+    """The same, once with JavaScript and once without."""
+    opened = _open_visit(browser, live_server, javascript)
+    yield opened
+    opened.context.close()
+    assert opened.foreign_requests == []
+
+
+_AXE = None
+
+
+def assert_accessible(page) -> None:
+    """axe-core finds no serious or critical violation on the page."""
+    global _AXE
+    from axe_playwright_python.sync_playwright import Axe
+
+    _AXE = _AXE or Axe()
+    results = _AXE.run(page)
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], f"{page.url}: " + "; ".join(bad)
