@@ -259,6 +259,12 @@ def check_fetch(url: str, roots: tuple[str, ...]) -> str | None:
     raise FetchRefused("outside the static fonts, static images and course folder")
 
 
+def locked_fetcher(static_dir: StrPath, course_dir: StrPath | None = None):
+    """A WeasyPrint URL fetcher for any PDF of ours: data: URIs, static fonts and images,
+    and the course folder; nothing else, never the network."""
+    return _locked_fetcher_class()(_allowed_roots(static_dir, course_dir))
+
+
 def _allowed_roots(static_dir: StrPath, course_dir: StrPath | None) -> tuple[str, ...]:
     dirs = [os.path.join(static_dir, "fonts"), os.path.join(static_dir, "img")]
     if course_dir:

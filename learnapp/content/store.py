@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
+from types import MappingProxyType
 from collections.abc import Callable
 
 from learnapp.content.loader import load_catalogue, stat_signature
@@ -42,11 +44,21 @@ class ContentStore:
                     self._refresh()
         return self._catalogue
 
+    def _keep_last_good(self, catalogue: Catalogue) -> Catalogue:
+        """A served course that an edit broke stays served as it was until it is fixed."""
+        previous = self._catalogue.courses if self._catalogue else {}
+        kept = {slug: previous[slug] for slug in catalogue.excluded if slug in previous}
+        if not kept:
+            return catalogue
+        courses = {**catalogue.courses, **kept}
+        return replace(catalogue, courses=MappingProxyType(courses))
+
     def _refresh(self) -> None:
         signature = stat_signature(self.courses_dir, self.quizzes_dir)
         if signature != self._signature or self._catalogue is None:
             catalogue = load_catalogue(self.courses_dir, self.quizzes_dir)
             for problem in catalogue.problems if self.on_problem else ():
                 self.on_problem(problem)
-            self._catalogue, self._signature = catalogue, signature
+            self._catalogue = self._keep_last_good(catalogue)
+            self._signature = signature
         self._checked_at = time.monotonic()

@@ -1,12 +1,15 @@
 """Enrol, read lessons, mark them complete, "My learning" and the learner's data."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from io import BytesIO
+
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from learnapp.catalogue import course_or_404, step_url
 from learnapp.extensions import db
-from learnapp.progress import learner_data, service
+from learnapp.progress import book, learner_data, service
 
 bp = Blueprint("progress", __name__)
 
@@ -81,6 +84,24 @@ def complete(course_slug: str, lesson_slug: str):
     position = steps.index(lesson)
     following = steps[position + 1] if position + 1 < len(steps) else current.next_step()
     return redirect(step_url(course, following), 303)
+
+
+@bp.get("/courses/<course_slug>/course.pdf")
+@login_required
+def course_pdf(course_slug: str):
+    course = course_or_404(course_slug)
+    if service.enrolment(current_user, course) is None and not current_user.is_staff:
+        abort(403)
+    pdf = book.course_pdf(course, str(get_locale()))
+    response = send_file(
+        BytesIO(pdf),
+        mimetype="application/pdf",
+        download_name=f"{course.slug}.pdf",
+        etag=f"{course.version[:32]}-{get_locale()}",
+        conditional=True,
+    )
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @bp.get("/me")
