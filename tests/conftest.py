@@ -11,6 +11,7 @@ import itertools
 import os
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,30 @@ def login_as(make_user, auth):
         return user
 
     return login
+
+
+def logged_in_clients(app, email: str, count: int) -> list[Client]:
+    """`count` clients, each with its own session of the same user."""
+    clients = []
+    for _ in range(count):
+        client = app.test_client()
+        client.submit("/login", {"email": email, "password": PASSWORD})
+        clients.append(client)
+    return clients
+
+
+def run_at_once(target, calls: list[tuple]) -> list:
+    """Run target(*args) for every args in calls, in threads released together."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index: int, args: tuple) -> None:
+        barrier.wait()
+        results[index] = target(*args)
+
+    threads = [threading.Thread(target=run, args=(i, args)) for i, args in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

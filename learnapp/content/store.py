@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from types import MappingProxyType
-from collections.abc import Callable
 
 from learnapp.content.loader import load_catalogue, stat_signature
 from learnapp.content.model import Catalogue, Problem

@@ -3,7 +3,6 @@
 import datetime as dt
 import hashlib
 import io
-import threading
 
 import pytest
 from pypdf import PdfReader
@@ -12,6 +11,7 @@ from sqlalchemy import func
 from learnapp.certificates import service
 from learnapp.extensions import db
 from learnapp.models import Certificate, Enrolment
+from tests.conftest import logged_in_clients, run_at_once
 from tests.progress.test_learner_journey import COURSE, pass_quiz
 
 
@@ -172,28 +172,13 @@ def test_a_template_change_after_issue_leaves_the_bytes_unchanged(app, client, l
 
 
 def test_two_concurrent_completions_create_one_certificate(app, make_user):
-    user = make_user()
-    clients = []
-    for _ in range(4):
-        c = app.test_client()
-        c.submit("/login", {"email": user.email, "password": "correct horse battery"})
-        clients.append(c)
+    clients = logged_in_clients(app, make_user().email, 4)
     clients[0].submit(f"{COURSE}/enrol")
     clients[0].submit(f"{COURSE}/first-steps/complete")
     pass_quiz(clients[0])
     assert count() == 0
-    tokens = [c.csrf_token() for c in clients]
-    barrier = threading.Barrier(len(clients))
-
-    def complete(c, token):
-        barrier.wait()
-        c.post(f"{COURSE}/working-together/complete", data={"csrf_token": token})
-
-    threads = [threading.Thread(target=complete, args=pair) for pair in zip(clients, tokens)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    calls = [(c, {"csrf_token": c.csrf_token()}) for c in clients]
+    run_at_once(lambda c, data: c.post(f"{COURSE}/working-together/complete", data=data), calls)
     assert count() == 1
 
 

@@ -2,7 +2,6 @@
 
 import io
 import shutil
-import threading
 
 import pytest
 from pypdf import PdfReader
@@ -10,7 +9,7 @@ from sqlalchemy import func
 
 from learnapp.extensions import db
 from learnapp.models import Enrolment, LessonCompletion
-from tests.conftest import SITE_COURSES, SITE_QUIZZES
+from tests.conftest import SITE_COURSES, SITE_QUIZZES, logged_in_clients, run_at_once
 
 COURSE = "/courses/basics"
 
@@ -207,31 +206,13 @@ def test_course_pdf_needs_enrolment(client, login_as):
 
 
 def test_concurrent_completions_record_once(app, make_user):
-    """Eight threads complete the same lesson for one learner at once."""
-    from tests.conftest import Client
-
-    user = make_user()
-    clients = []
-    for _ in range(8):
-        c = app.test_client()
-        c.submit("/login", {"email": user.email, "password": "correct horse battery"})
-        clients.append(c)
+    """Eight sessions complete the same lesson for one learner at once."""
+    clients = logged_in_clients(app, make_user().email, 8)
     clients[0].submit(f"{COURSE}/enrol")
-    tokens = [c.csrf_token() for c in clients]
-    barrier = threading.Barrier(len(clients))
-    statuses = []
-
-    def complete(c: Client, token: str):
-        barrier.wait()
-        statuses.append(
-            c.post(f"{COURSE}/first-steps/complete", data={"csrf_token": token}).status_code
-        )
-
-    threads = [threading.Thread(target=complete, args=pair) for pair in zip(clients, tokens)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    calls = [(c, {"csrf_token": c.csrf_token()}) for c in clients]
+    statuses = run_at_once(
+        lambda c, data: c.post(f"{COURSE}/first-steps/complete", data=data).status_code, calls
+    )
     assert statuses == [303] * 8
     assert count(LessonCompletion) == 1
 

@@ -1,13 +1,13 @@
 """Taking quizzes over HTTP: secrecy, scoring, attempts, replay and tampering (issue 5)."""
 
 import re
-import threading
 
 import pytest
 from sqlalchemy import func
 
 from learnapp.extensions import db
 from learnapp.models import QuizAttempt
+from tests.conftest import logged_in_clients, run_at_once
 
 QUIZ = "/courses/integrity/quizzes/secret"
 
@@ -183,28 +183,13 @@ def test_shuffled_order_is_stored_and_the_result_page_follows_it(client, learner
 
 
 def test_twenty_parallel_submissions_record_exactly_one_attempt(app, make_user):
-    user = make_user()
-    clients, payloads = [], []
-    for _ in range(20):
-        c = app.test_client()
-        c.submit("/login", {"email": user.email, "password": "correct horse battery"})
-        clients.append(c)
+    clients = logged_in_clients(app, make_user().email, 20)
     clients[0].submit("/courses/integrity/enrol")
+    calls = []
     for c in clients:
         data = open_form(c).answers()
         data["csrf_token"] = c.csrf_token()
-        payloads.append(data)
-    barrier = threading.Barrier(20)
-    statuses = []
-
-    def fire(c, data):
-        barrier.wait()
-        statuses.append(c.post(QUIZ, data=data).status_code)
-
-    threads = [threading.Thread(target=fire, args=pair) for pair in zip(clients, payloads)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+        calls.append((c, data))
+    statuses = run_at_once(lambda c, data: c.post(QUIZ, data=data).status_code, calls)
     assert sorted(statuses) == [303] + [409] * 19
     assert attempt_count() == 1
