@@ -122,7 +122,7 @@ def render_markdown(
     raw_urls = _audit_raw_html(md.htmlStash.rawHtmlBlocks, state)
     html = sanitize.clean(body, relative=lambda url: raw_urls.get(url, url))
     if inline:
-        html = _unwrap_paragraph(html)
+        html = unwrap_paragraph(html)
     return Rendered(html, state.title, _locate(text, state.found))
 
 
@@ -141,7 +141,8 @@ def _audit_raw_html(blocks: list, state: _State) -> dict[str, str | None]:
     return urls
 
 
-def _unwrap_paragraph(html: str) -> str:
+def unwrap_paragraph(html: str) -> str:
+    """The inline HTML of a lone paragraph (for legends, labels and titles)."""
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         return html[3:-4]
     return html

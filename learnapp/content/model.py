@@ -70,6 +70,7 @@ class Question:
     explanation_html: str
     line: int
     text: str = ""
+    heading_html: str = ""
 
     def option(self, key: str) -> Option | None:
         """The option with this key, if any."""

@@ -4,7 +4,7 @@ Each `## heading` starts a question; Markdown may follow it. Then come either op
 (`- ( )`/`- (x)` single answer, `- [ ]`/`- [x]` select all that apply) or `= answer`
 lines (`= 3.5 ± 0.1` for a number with a tolerance). A `>` quote indented under an
 option is that option's feedback; a `>` quote after the options is the explanation.
-`prompt_html` is the heading (as a paragraph) followed by the Markdown under it.
+`heading_html` is the heading's inline HTML; `prompt_html` the Markdown under it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from learnapp.content import frontmatter
 from learnapp.content.frontmatter import Field
-from learnapp.content.markdown import Render, Rendered
+from learnapp.content.markdown import Render, Rendered, unwrap_paragraph
 from learnapp.content.model import Accepted, Course, Option, Problem, Question, Quiz
 from learnapp.content.names import split_name, stable_key
 from learnapp.content.sanitize import plain_text
@@ -270,7 +270,8 @@ class _Parser:
             return None
         return Question(
             key=key,
-            prompt_html=heading.html + prompt.html,
+            prompt_html=prompt.html,
+            heading_html=unwrap_paragraph(heading.html),
             kind="short" if accepted else "single" if draft.options[0].single else "multiple",
             options=options,
             accepted=accepted,

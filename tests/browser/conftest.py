@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -11,7 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from learnapp import create_app
-from tests.conftest import POSTGRES_URL, base_config
+from tests.conftest import PASSWORD, POSTGRES_URL, SITE_COURSES, base_config
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -25,6 +27,7 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 REPOSITORY = Path(__file__).resolve().parents[2]
+_accounts = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
@@ -68,10 +71,14 @@ def live_server(template_database, tmp_path_factory):
     else:
         shutil.copyfile(template_database, folder / "live.db")
         database_url = f"sqlite:///{folder / 'live.db'}"
+    # The shipped courses, plus the hostile draft lesson of the test fixtures.
+    shutil.copytree(REPOSITORY / "courses", folder / "courses")
+    shutil.copytree(REPOSITORY / "quizzes", folder / "quizzes")
+    shutil.copytree(SITE_COURSES / "03-draft-notes", folder / "courses" / "99-draft-notes")
     config = base_config(database_url, folder)
     config.update(
-        COURSES_DIR=str(REPOSITORY / "courses"),
-        QUIZZES_DIR=str(REPOSITORY / "quizzes"),
+        COURSES_DIR=str(folder / "courses"),
+        QUIZZES_DIR=str(folder / "quizzes"),
         CONTENT_RELOAD_SECONDS=1.0,
     )
     app = create_app(config)
@@ -105,6 +112,30 @@ class Visit:
         """Run axe on the current page (axe needs JavaScript; the no-JS run sees the same HTML)."""
         if self.javascript:
             assert_accessible(self.page)
+
+
+def create_account(live_server, role="learner", name="Browser Tester", language="en") -> str:
+    """Create an account directly and return its e-mail (the password is PASSWORD)."""
+    from learnapp.auth import service
+    from learnapp.extensions import db
+
+    email = f"{role}-{next(_accounts)}@example.org"
+    with live_server.app.app_context():
+        service.create_user(
+            email=email, name=name, password=PASSWORD, role=role, language=language
+        )
+        db.session.commit()
+    return email
+
+
+def log_in(visit, email: str) -> None:
+    """Log in through the form."""
+    page = visit.page
+    visit.go("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("Log in|Connexion|تسجيل الدخول")).click()
+    page.wait_for_load_state()
 
 
 @pytest.fixture(params=[True, False], ids=["js", "nojs"])

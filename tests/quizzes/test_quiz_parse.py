@@ -94,7 +94,7 @@ def test_markdown_may_follow_the_heading_before_the_options(parse):
     quiz, problems = parse(quiz_text(body))
     assert problems == []
     prompt = quiz.questions[0].prompt_html
-    assert prompt.startswith("<p>Look at the map. Where is Geneva?</p>")
+    assert quiz.questions[0].heading_html == "Look at the map. Where is Geneva?"
     assert 'src="/courses/c/assets/images/map.png"' in prompt
 
 
@@ -168,7 +168,8 @@ def test_code_fences_hide_headings_and_options(parse):
 
 def test_heading_that_looks_like_a_list_stays_text(parse):
     quiz, _ = parse(quiz_text("## 1. When was it founded?\n= 2014\n\n## - dash?\n= x\n"))
-    assert quiz.questions[0].prompt_html == "<p>1. When was it founded?</p>"
+    assert quiz.questions[0].heading_html == "1. When was it founded?"
+    assert quiz.questions[0].prompt_html == ""
     assert quiz.questions[1].text == "- dash?"
 
 
