@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from learnapp import catalogue, config, errors, i18n, security
-from learnapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+from learnapp import assets, catalogue, config, errors, i18n, security
+from learnapp.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -25,6 +25,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
+    compress.init_app(app)
+    assets.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)

@@ -149,7 +149,9 @@ def courses_list() -> None:
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
     for slug in catalogue.excluded:
         click.echo(f"{slug}: not served, it has errors (run `learnapp courses check`)", err=True)
 

@@ -26,6 +26,9 @@ DEFAULTS = {
     "SESSION_COOKIE_NAME": "learnapp_session",
     "PERMANENT_SESSION_LIFETIME": 14 * 24 * 3600,
     "WTF_CSRF_TIME_LIMIT": None,
+    "COMPRESS_ALGORITHM": ["br", "gzip", "deflate"],
+    "COMPRESS_STREAMS": False,
+    "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,  # static URLs carry a fingerprint
     "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
 }
 

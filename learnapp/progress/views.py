@@ -2,11 +2,21 @@
 
 from io import BytesIO
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from learnapp.caching import not_modified, personal_etag, revalidate
 from learnapp.catalogue import course_or_404, step_url
 from learnapp.extensions import db
 from learnapp.progress import book, learner_data, service
@@ -52,9 +62,20 @@ def lesson(course_slug: str, lesson_slug: str):
     if enrolled:
         service.record_visit(enrolled, lesson)
         db.session.commit()
+    etag = personal_etag(
+        course.version,
+        lesson.slug,
+        current_user.id,
+        current_user.role,
+        enrolled is not None,
+        sorted(current.done_lessons),
+        sorted(current.passed_quizzes),
+    )
+    if (unchanged := not_modified(etag)) is not None:
+        return unchanged
     steps = current.steps
     position = steps.index(lesson)
-    return render_template(
+    page = render_template(
         "progress/lesson.html",
         course=course,
         lesson=lesson,
@@ -63,6 +84,7 @@ def lesson(course_slug: str, lesson_slug: str):
         previous=steps[position - 1] if position > 0 else None,
         following=steps[position + 1] if position + 1 < len(steps) else None,
     )
+    return revalidate(make_response(page), etag)
 
 
 @bp.post("/courses/<course_slug>/<lesson_slug>/complete")
