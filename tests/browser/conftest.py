@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import re
 import shutil
@@ -49,6 +50,7 @@ def browser():
 
 class LiveServer:
     def __init__(self, app):
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
@@ -121,9 +123,7 @@ def create_account(live_server, role="learner", name="Browser Tester", language=
 
     email = f"{role}-{next(_accounts)}@example.org"
     with live_server.app.app_context():
-        service.create_user(
-            email=email, name=name, password=PASSWORD, role=role, language=language
-        )
+        service.create_user(email=email, name=name, password=PASSWORD, role=role, language=language)
         db.session.commit()
     return email
 
