@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as htmllib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -54,9 +55,15 @@ class Finding:
     severity: str = "warning"
 
 
+_IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)")
+
+
 def clean(html: str, relative: Callable[[str], str | None] | None = None) -> str:
-    """Sanitise `html` with the allow-list; `relative` may rewrite relative URLs."""
-    return nh3.clean(
+    """Sanitise `html` with the allow-list; `relative` may rewrite relative URLs.
+
+    An image left without alt text is marked decorative (alt=""), as screen readers expect.
+    """
+    cleaned = nh3.clean(
         html,
         tags=set(TAGS),
         attributes={tag: set(names) for tag, names in ATTRIBUTES.items()},
@@ -64,6 +71,7 @@ def clean(html: str, relative: Callable[[str], str | None] | None = None) -> str
         set_tag_attribute_values=IMAGE_DEFAULTS,
         url_relative=relative,
     )
+    return _IMG_WITHOUT_ALT.sub('<img alt=""', cleaned)
 
 
 def plain_text(html: str) -> str:
@@ -114,6 +122,9 @@ class RawHtmlAudit(HTMLParser):
             return
         for name, value in attrs:
             self._attribute(tag, name, value or "", needle)
+        if tag == "img" and "alt" not in dict(attrs):
+            message = 'raw HTML <img> has no alt text; describe the image with alt="…"'
+            self.findings.append(Finding(needle, message))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
