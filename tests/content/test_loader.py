@@ -38,7 +38,8 @@ EXPECTED_BROKEN = [
     "courses/03-no-course-file: course folder has no course.md",
     "courses/04-warnings-only/01-raw-html.md:3: warning: raw HTML event handler onerror= on <img>"
     " will be stripped",
-    'courses/04-warnings-only/01-raw-html.md:3: warning: raw HTML <img> has no alt text; describe the image with alt="…"',
+    "courses/04-warnings-only/01-raw-html.md:3: warning: raw HTML <img> has no alt text;"
+    ' describe the image with alt="…"',
     "courses/04-warnings-only/01-raw-html.md:5: warning: raw HTML <iframe> will be stripped",
     "courses/04-warnings-only/01-raw-html.md:7: warning: link to javascript: will be removed",
     "courses/04-warnings-only/01-raw-html.md:9: warning: raw HTML <svg> will be stripped",
