@@ -90,9 +90,10 @@ def template_database(tmp_path_factory) -> str:
 
 
 def _empty_postgres_tables() -> None:
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    # DELETE is much faster than TRUNCATE on a handful of tiny tables.
     with db.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from learnapp import create_app
+from learnapp.extensions import db
 from tests.conftest import PASSWORD, POSTGRES_URL, SITE_COURSES, base_config
 
 CHROMIUM = "/usr/bin/chromium"
@@ -85,9 +86,10 @@ def live_server(template_database, tmp_path_factory):
     )
     app = create_app(config)
     with LiveServer(app) as server:
-        config["BASE_URL"] = server.url
         app.config["BASE_URL"] = server.url
         yield server
+    with app.app_context():
+        db.engine.dispose()
 
 
 class Visit:
@@ -119,7 +121,6 @@ class Visit:
 def create_account(live_server, role="learner", name="Browser Tester", language="en") -> str:
     """Create an account directly and return its e-mail (the password is PASSWORD)."""
     from learnapp.auth import service
-    from learnapp.extensions import db
 
     email = f"{role}-{next(_accounts)}@example.org"
     with live_server.app.app_context():

@@ -113,7 +113,7 @@ def test_hostile_lesson_fires_no_dialog(visit, live_server):
     log_in(visit, create_account(live_server, role="trainer"))
     visit.go("/courses/draft-notes/hostile")
     page.get_by_text("click me").click()  # was a javascript: link; now plain text
-    page.get_by_role("img").first.hover()
+    page.locator("main img").first.hover()
     page.wait_for_timeout(300)
     assert dialogs == []
     assert page.locator("script").count() == 0
