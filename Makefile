@@ -5,7 +5,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-only dev bench lint translations clean
+.PHONY: run test test-only dev bench lint translations messages clean
 
 $(BIN)/python:
 	python3 -m venv $(VENV)
@@ -21,8 +21,14 @@ $(VENV)/.test-installed: pyproject.toml $(VENV)/.run-installed
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+## translations: compile the French and Arabic catalogues (.po → .mo, not committed)
 translations: $(VENV)/.run-installed
-	$(BIN)/pybabel compile -q -d learnapp/translations 2>/dev/null || true
+	$(BIN)/pybabel compile --statistics -d learnapp/translations
+
+## messages: extract the UI strings and merge them into the .po catalogues
+messages: $(VENV)/.run-installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o learnapp/translations/messages.pot .
+	$(BIN)/pybabel update -i learnapp/translations/messages.pot -d learnapp/translations
 
 ## run: set everything up and serve on HOST:PORT (default 127.0.0.1:5000)
 run: $(VENV)/.run-installed translations
