@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
+from flask.testing import FlaskCliRunner, FlaskClient
 from sqlalchemy import create_engine, text
 
 from learnapp import create_app
@@ -49,6 +49,15 @@ class Client(FlaskClient):
         data = dict(data or {})
         data.setdefault("csrf_token", self.csrf_token())
         return self.post(url, data=data, **kwargs)
+
+
+class Runner(FlaskCliRunner):
+    """Invokes the `learnapp` command (not bare `flask`) against the test app."""
+
+    def invoke(self, cli=None, args=None, **kwargs):
+        from learnapp.cli import main
+
+        return super().invoke(cli or main, args, **kwargs)
 
 
 def base_config(database_url: str, instance: Path) -> dict:
@@ -115,6 +124,7 @@ def config_overrides() -> dict:
 def app(database_url, tmp_path, config_overrides):
     app = create_app({**base_config(database_url, tmp_path), **config_overrides})
     app.test_client_class = Client
+    app.test_cli_runner_class = Runner
     with app.app_context():
         yield app
         db.session.remove()

@@ -1,0 +1,131 @@
+"""The `learnapp` command line (SPEC §4)."""
+
+import sqlite3
+
+import pytest
+from sqlalchemy import func
+
+from learnapp.extensions import db
+from learnapp.models import Role, User
+from tests.conftest import FIXTURES, POSTGRES_URL
+
+
+def test_users_create_reads_the_password_from_stdin(runner):
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "T@Example.org",
+            "--name",
+            "Sam Trainer",
+            "--role",
+            "trainer",
+            "--organisation",
+            "LearningAlliance",
+            "--password-stdin",
+        ],
+        input="a long enough password\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(db.select(User))
+    assert user.role == Role.TRAINER and user.organisation.name == "LearningAlliance"
+    assert user.password_hash.startswith("$argon2id$")
+
+
+def test_users_create_refuses_a_duplicate_and_a_short_password(runner, make_user):
+    make_user(email="taken@example.org")
+    duplicate = runner.invoke(
+        args=["users", "create", "--email", "TAKEN@example.org", "--name", "X", "--password-stdin"],
+        input="a long enough password\n",
+    )
+    assert duplicate.exit_code != 0 and "already exists" in duplicate.output
+    short = runner.invoke(
+        args=["users", "create", "--email", "new@example.org", "--name", "X", "--password-stdin"],
+        input="123456789\n",
+    )
+    assert short.exit_code != 0 and "at least 10 characters" in short.output
+    assert db.session.scalar(db.select(func.count(User.id))) == 1
+
+
+def test_ensure_admin_prints_a_password_once(runner):
+    first = runner.invoke(args=["users", "ensure-admin"])
+    assert "password:" in first.output
+    password = first.output.split("  password:")[1].split()[0]
+    assert len(password) >= 10
+    second = runner.invoke(args=["users", "ensure-admin"])
+    assert "password" not in second.output
+    assert db.session.scalar(db.select(func.count(User.id)).where(User.role == "admin")) == 1
+
+
+def test_db_backup_produces_a_database_that_opens_and_holds_the_users(runner, make_user, tmp_path):
+    make_user(email="kept@example.org")
+    target = tmp_path / "backup.db"
+    result = runner.invoke(args=["db", "backup", str(target)])
+    if POSTGRES_URL:  # the online backup is SQLite's; PostgreSQL points to pg_dump
+        assert result.exit_code != 0 and "pg_dump" in result.output
+        return
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert copy.execute("SELECT email FROM user").fetchall() == [("kept@example.org",)]
+
+
+def test_db_upgrade_is_idempotent(runner):
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+@pytest.mark.filterwarnings(
+    "ignore:autogenerate skipping metadata-specified expression-based index"
+)
+def test_migrations_match_the_models(app):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    def comparable(obj, name, type_, reflected, compare_to) -> bool:
+        # SQLite cannot reflect the lower(email) index; its test is the duplicate-email one.
+        return name != "uq_user_email_lower"
+
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"include_object": comparable})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+def test_courses_check_passes_on_the_shipped_content(runner):
+    result = runner.invoke(
+        args=["courses", "check", "--courses-dir", "courses", "--quizzes-dir", "quizzes"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "0 error(s)" in result.output
+
+
+def test_courses_check_fails_with_path_line_messages(runner):
+    from tests.content.test_loader import EXPECTED_BROKEN
+
+    broken = FIXTURES / "content" / "broken"
+    result = runner.invoke(
+        args=[
+            "courses",
+            "check",
+            "--courses-dir",
+            str(broken / "courses"),
+            "--quizzes-dir",
+            str(broken / "quizzes"),
+        ]
+    )
+    assert result.exit_code == 1
+    printed = result.stdout.splitlines()
+    assert printed == list(EXPECTED_BROKEN)
+
+
+def test_courses_list_shows_every_valid_course(runner):
+    result = runner.invoke(args=["courses", "list"])
+    assert result.exit_code == 0
+    header, *rows = result.stdout.splitlines()
+    assert header.split() == ["slug", "title", "language", "status", "lessons", "quizzes"]
+    basics = next(row for row in rows if row.startswith("basics "))
+    assert basics.split()[-4:] == ["en", "published", "2", "1"]
+    assert any(row.startswith("draft-notes ") and " draft " in row for row in rows)
