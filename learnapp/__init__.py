@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from learnapp import assets, catalogue, config, errors, i18n, security
+from learnapp import assets, catalogue, config, errors, i18n, logs, security
 from learnapp.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 
@@ -52,4 +52,5 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    logs.init_app(app)  # last: the views' modules have created their loggers by now
     return app

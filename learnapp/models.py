@@ -219,3 +219,33 @@ class Certificate(db.Model):
             postgresql_where=text("revoked_at IS NULL"),
         ),
     )
+
+
+class PasswordReset(db.Model):
+    """A one-time password-reset link made by an admin; only a hash of its secret is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+# Indexes the administration queries need (issue 7): progress and best scores per
+# (learner, course, quiz) read from the index alone; a learner's certificates and
+# audit history found without a scan.
+Index(
+    "ix_attempt_user_best",
+    QuizAttempt.user_id,
+    QuizAttempt.course_slug,
+    QuizAttempt.quiz_slug,
+    QuizAttempt.passed,
+    QuizAttempt.percent,
+)
+Index("ix_certificate_user_id", Certificate.user_id)
+Index("ix_audit_event_target", AuditEvent.target)

@@ -52,3 +52,22 @@ class RegisterForm(FlaskForm):
     def validate_organisation_other(self, field) -> None:
         if self.organisation.data == OTHER and not (field.data or "").strip():
             raise ValueError(_l("Enter the name of your organisation."))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=1000,
+                message=_l("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH),
+            ),
+        ],
+        description=_l("At least %(min)d characters.", min=MIN_PASSWORD_LENGTH),
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )

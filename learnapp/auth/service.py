@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func
 
+from learnapp import audit
+from learnapp.dbutil import insert_or_ignore
 from learnapp.extensions import db
-from learnapp.models import Organisation, OrganisationKind, Role, User, UserSession, now_utc
+from learnapp.models import (
+    Organisation,
+    OrganisationKind,
+    PasswordReset,
+    Role,
+    User,
+    UserSession,
+    now_utc,
+)
 
 MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
@@ -47,15 +62,22 @@ def find_by_email(email: str) -> User | None:
 def find_or_create_organisation(name: str) -> Organisation:
     """The organisation of that name, created (kind "other") when new."""
     name = " ".join(name.split())
-    found = db.session.scalar(
-        db.select(Organisation).where(func.lower(Organisation.name) == name.lower())
-    )
+    found = _organisation_named(name)
     if found:
         return found
-    organisation = Organisation(name=name, kind=OrganisationKind.OTHER)
-    db.session.add(organisation)
-    db.session.flush()
-    return organisation
+    # One statement, so colleagues registering with a new organisation at the same moment
+    # share one row instead of all but one failing on its unique name.
+    insert_or_ignore(Organisation, name=name, kind=OrganisationKind.OTHER, created_at=now_utc())
+    return _organisation_named(name)
+
+
+def _organisation_named(name: str) -> Organisation | None:
+    return db.session.scalar(
+        db.select(Organisation)
+        .where(func.lower(Organisation.name) == name.lower())
+        .order_by(Organisation.id)
+        .limit(1)
+    )
 
 
 def create_user(
@@ -123,3 +145,90 @@ def end_all_sessions(user: User) -> None:
         .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
         .values(revoked_at=now_utc())
     )
+
+
+# One-time password-reset links (made by an admin, passed on to the user) ------------
+
+RESET_SALT = "password-reset"
+RESET_HOURS = 72
+
+
+class InvalidResetLink(Exception):
+    """The reset link is forged, expired, already used, replaced or for an inactive user."""
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_reset_token(user: User, created_by: User | None, hours: int = RESET_HOURS) -> str:
+    """A signed, expiring, single-use token; earlier unused links of the user stop working."""
+    now = now_utc()
+    db.session.execute(
+        db.update(PasswordReset)
+        .where(
+            PasswordReset.user_id == user.id,
+            PasswordReset.used_at.is_(None),
+            PasswordReset.cancelled_at.is_(None),
+        )
+        .values(cancelled_at=now)
+    )
+    secret = secrets.token_urlsafe(32)
+    reset = PasswordReset(
+        user_id=user.id,
+        created_by_id=created_by.id if created_by else None,
+        secret_hash=_digest(secret),
+        created_at=now,
+        expires_at=now + dt.timedelta(hours=hours),
+    )
+    db.session.add(reset)
+    db.session.flush()
+    return _reset_serializer().dumps([reset.id, secret])
+
+
+def reset_for_token(token: str, hours: int = RESET_HOURS) -> PasswordReset:
+    """The live PasswordReset a token stands for; raises InvalidResetLink otherwise."""
+    try:
+        reset_id, secret = _reset_serializer().loads(token, max_age=hours * 3600)
+    except (BadSignature, TypeError, ValueError) as error:
+        raise InvalidResetLink() from error
+    reset = db.session.get(PasswordReset, reset_id) if isinstance(reset_id, int) else None
+    if (
+        reset is None
+        or not isinstance(secret, str)
+        or not hmac.compare_digest(reset.secret_hash, _digest(secret))
+        or reset.used_at is not None
+        or reset.cancelled_at is not None
+        or reset.expires_at <= now_utc()
+        or not reset.user.is_active
+    ):
+        raise InvalidResetLink()
+    return reset
+
+
+def reset_password(token: str, password: str) -> User:
+    """Set a new password with a reset link, once; every session of the user ends."""
+    reset = reset_for_token(token)
+    password_hash = hash_password(password)
+    # A conditional UPDATE, so two racing submissions cannot both use the link.
+    claimed = db.session.execute(
+        db.update(PasswordReset)
+        .where(
+            PasswordReset.id == reset.id,
+            PasswordReset.used_at.is_(None),
+            PasswordReset.cancelled_at.is_(None),
+        )
+        .values(used_at=now_utc())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise InvalidResetLink()
+    user = reset.user
+    user.password_hash = password_hash
+    end_all_sessions(user)
+    audit.record(user, "user.password_reset", f"user:{user.id}", "", email=user.email)
+    return user

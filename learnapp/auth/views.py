@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from learnapp.auth import service
-from learnapp.auth.forms import OTHER, LoginForm, RegisterForm
+from learnapp.auth.forms import OTHER, LoginForm, RegisterForm, ResetPasswordForm
 from learnapp.extensions import db, limiter, login_manager
 from learnapp.models import Organisation
 
@@ -132,3 +132,29 @@ def set_language():
         current_user.language = language
         db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("catalogue.index"), 303)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def reset_password(token: str):
+    """Set a new password with a one-time link an administrator passed on."""
+    try:
+        reset = service.reset_for_token(token)
+    except service.InvalidResetLink:
+        return render_template("auth/reset_invalid.html"), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.reset_password(token, form.password.data)
+        except service.InvalidResetLink:
+            db.session.rollback()
+            return render_template("auth/reset_invalid.html"), 404
+        db.session.commit()
+        flash(_("Your new password is set. Log in with it."), "success")
+        return redirect(url_for("auth.login"), 303)
+    response = current_app.make_response(
+        render_template("auth/reset_password.html", form=form, user=reset.user)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -11,13 +11,16 @@ from types import MappingProxyType
 
 from learnapp.content.course import read_course_file, read_lesson
 from learnapp.content.links import CourseLinks
-from learnapp.content.markdown import FileRenderer
+from learnapp.content.markdown import FileRenderer, too_complex
 from learnapp.content.model import Catalogue, Course, Lesson, Problem, Quiz
 from learnapp.content.names import NAME_RULE, order_key, split_name
 from learnapp.quizzes import parse as quiz_parse
 
 # Lesson URLs are /courses/<course>/<lesson>: these names are taken by other routes.
 RESERVED_SLUGS = frozenset({"assets", "quizzes", "enrol"})
+# Rendering time grows with size (faster than linearly for dense Markdown): a content file
+# stays well below what one lesson page may weigh anyway (SPEC §5: 60 KB compressed).
+MAX_FILE_BYTES = 128 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,17 +108,28 @@ def _files(folder: str) -> Iterator[str]:
 
 
 def _read(path: str, shown: str) -> tuple[str | None, list[Problem]]:
+    """The text of a Markdown file, or None and the problem that keeps it from being read."""
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            size = os.fstat(handle.fileno()).st_size
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         return None, [Problem(shown, 0, f"cannot read the file: {exc.strerror}")]
+    if len(data) > MAX_FILE_BYTES:
+        message = (
+            f"the file is {size / 1024:,.0f} KB; a content file may be at most"
+            f" {MAX_FILE_BYTES // 1024} KB: split it into several lessons"
+        )
+        return None, [Problem(shown, 0, message)]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return None, [Problem(shown, line, "the file is not UTF-8 text; save it as UTF-8")]
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n"), []
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if (issue := too_complex(text)) is not None:
+        return None, [Problem(shown, issue.line, issue.message)]
+    return text, []
 
 
 def _course_folders(site: _Site, problems: list[Problem]) -> Iterator[tuple[str, str]]:

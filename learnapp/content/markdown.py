@@ -44,6 +44,15 @@ EXTENSION_CONFIGS = {
 }
 PLACEHOLDER = re.compile("\x02wzxhzdk:(\\d+)\x03")
 
+# Python-Markdown's time grows with the square of nesting and of repeated headings (or it
+# recurses too deep), so more than any course needs is refused before rendering (too_complex).
+MAX_NESTING_COLUMNS = 100  # of indentation, > quote markers and list markers on a line
+MAX_OPEN_BRACKETS = 16  # [ left open at once within one paragraph
+MAX_HEADINGS = 1000  # per file (the ids of headings with the same text take quadratic time)
+_HEADING_LINE = re.compile(r"^ {0,3}(?:#{1,6}(?:[ \t]|$)|(?:=+|-+)[ \t]*$)")
+_CONTAINERS = re.compile(r"(?:[ \t>]|[-*+:](?=[ \t])|\d{1,9}[.)](?=[ \t]))*")
+_BRACKETS = re.compile(r"(?<!\\)[\[\]]")
+
 
 class BadLink(ValueError):
     """A relative link that cannot be served; the message says why."""
@@ -118,7 +127,11 @@ def render_markdown(
         extension_configs=EXTENSION_CONFIGS,
         output_format="html",
     )
-    body = md.convert(text)
+    try:
+        body = md.convert(text)
+    except RecursionError:  # e.g. thousands of * or _ around one word
+        message = "the Markdown is nested too deeply to render (such as * or _ hundreds deep)"
+        return Rendered("", None, (Issue(0, message, "error"),))
     raw_urls = _audit_raw_html(md.htmlStash.rawHtmlBlocks, state)
     html = sanitize.clean(body, relative=lambda url: raw_urls.get(url, url))
     if inline:
@@ -139,6 +152,35 @@ def _audit_raw_html(blocks: list, state: _State) -> dict[str, str | None]:
         for index in range(before, len(state.found)):
             state.found[index].needle = needle
     return urls
+
+
+def too_complex(text: str) -> Issue | None:
+    """An error for the first line beyond the limits above, else None (in linear time)."""
+    open_brackets = headings = 0
+    for number, line in enumerate(text.split("\n"), 1):
+        columns = len(_CONTAINERS.match(line).group().expandtabs(4))
+        if columns > MAX_NESTING_COLUMNS:
+            message = (
+                f"line is nested {columns} columns deep (indentation, > quotes, list markers);"
+                f" at most {MAX_NESTING_COLUMNS} are allowed: flatten it"
+            )
+            return Issue(number, message, "error")
+        if not line.strip():
+            open_brackets = 0  # inline Markdown never spans paragraphs
+            continue
+        headings += bool(_HEADING_LINE.match(line))
+        if headings > MAX_HEADINGS:
+            message = f"more than {MAX_HEADINGS} headings in one file: split it into several"
+            return Issue(number, message, "error")
+        for bracket in _BRACKETS.findall(line):
+            open_brackets = open_brackets + 1 if bracket == "[" else max(open_brackets - 1, 0)
+            if open_brackets > MAX_OPEN_BRACKETS:
+                message = (
+                    f"more than {MAX_OPEN_BRACKETS} [ brackets are open at once:"
+                    " close them, or write \\[ for a literal ["
+                )
+                return Issue(number, message, "error")
+    return None
 
 
 def unwrap_paragraph(html: str) -> str:

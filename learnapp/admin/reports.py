@@ -1,0 +1,721 @@
+"""Completion figures for the dashboard, the learner list and the CSV, from one query.
+
+Every number the administrator sees comes from `enrolment_rows()`: one row per
+(learner, course) with progress computed in SQL from counts, as SPEC §3 defines it —
+completed lessons that still exist in the course plus passed quizzes that still exist,
+over the steps the course has now. The dashboard aggregates those rows with GROUP BY,
+the learner list pages through them and the CSV streams them, so the screen and the
+export cannot disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
+
+from learnapp.content.model import Course
+from learnapp.extensions import db
+from learnapp.models import (
+    Certificate,
+    Enrolment,
+    LessonCompletion,
+    Organisation,
+    QuizAttempt,
+    User,
+)
+
+NO_ORGANISATION = "none"
+STATUSES = ("enrolled", "not_started", "in_progress", "completed", "certified")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the dashboard, the learner list and the CSV are narrowed to."""
+
+    organisation: int | str | None = None  # an id, NO_ORGANISATION, or None for all
+    enrolled_from: dt.date | None = None
+    enrolled_to: dt.date | None = None  # inclusive
+    course: str | None = None
+    status: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(
+            value is not None for value in (self.organisation, self.enrolled_from, self.enrolled_to)
+        )
+
+    def without(self, *names: str) -> Filters:
+        """The same filters with some of them cleared."""
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        values.update(dict.fromkeys(names))
+        return Filters(**values)
+
+    def as_args(self) -> dict[str, str]:
+        """Query-string arguments that reproduce these filters."""
+        args = {
+            "organisation": str(self.organisation) if self.organisation is not None else None,
+            "enrolled_from": self.enrolled_from.isoformat() if self.enrolled_from else None,
+            "enrolled_to": self.enrolled_to.isoformat() if self.enrolled_to else None,
+            "course": self.course,
+            "status": self.status,
+        }
+        return {key: value for key, value in args.items() if value}
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+def _per_course(
+    course_column, slug_column, slugs: Mapping[str, tuple[str, ...]]
+) -> ColumnElement[bool]:
+    """(course = c AND slug IN (c's current slugs)) OR …: only steps that exist now count."""
+    terms = [
+        and_(course_column == course, slug_column.in_(step_slugs))
+        for course, step_slugs in slugs.items()
+        if step_slugs
+    ]
+    return or_(*terms) if terms else false()
+
+
+def enrolment_rows(
+    courses: Mapping[str, Course], filters: Filters = Filters(), *, detail: bool = True
+) -> Select:
+    """One row per enrolment in a live course, with its status and best quiz score.
+
+    Columns: user_id, organisation_id, course_slug, enrolled_at, completed_at, status,
+    best_quiz_score, certificate_code; with `detail` also enrolment_id, email, name,
+    organisation, done_steps and progress_percent. Each figure is a correlated
+    subquery on the (user, course, slug) indexes, so a filtered or paged query reads
+    only the rows it needs; still one statement for all learners.
+    """
+    lesson_slugs = {slug: tuple(ls.slug for ls in c.lessons) for slug, c in courses.items()}
+    quiz_slugs = {slug: tuple(q.slug for q in c.quizzes) for slug, c in courses.items()}
+    step_counts = {slug: len(c.lessons) + len(c.quizzes) for slug, c in courses.items()}
+    mine_lc = (
+        LessonCompletion.user_id == Enrolment.user_id,
+        LessonCompletion.course_slug == Enrolment.course_slug,
+        _per_course(LessonCompletion.course_slug, LessonCompletion.lesson_slug, lesson_slugs),
+    )
+    mine_qa = (
+        QuizAttempt.user_id == Enrolment.user_id,
+        QuizAttempt.course_slug == Enrolment.course_slug,
+        _per_course(QuizAttempt.course_slug, QuizAttempt.quiz_slug, quiz_slugs),
+    )
+    started = or_(exists().where(*mine_lc), exists().where(*mine_qa, QuizAttempt.passed.is_(True)))
+    status = case(
+        (Enrolment.completed_at.is_not(None), "completed"),
+        (started, "in_progress"),
+        else_="not_started",
+    )
+    # The mean of the best score on each quiz tried, rounded half up, in integer arithmetic
+    # so SQLite and PostgreSQL give the same number (NULL when no quiz was tried).
+    best_per_quiz = (
+        select(func.max(QuizAttempt.percent).label("best"))
+        .where(*mine_qa)
+        .group_by(QuizAttempt.quiz_slug)
+        .correlate(Enrolment)
+        .subquery("best_per_quiz")
+    )
+    tried = func.count()
+    best_score = select(
+        (2 * func.sum(best_per_quiz.c.best) + tried) // func.nullif(2 * tried, 0, type_=Integer)
+    ).scalar_subquery()
+    columns = [
+        User.id.label("user_id"),
+        User.organisation_id,
+        Enrolment.course_slug,
+        Enrolment.enrolled_at,
+        Enrolment.completed_at,
+        status.label("status"),
+        best_score.label("best_quiz_score"),
+        Certificate.code.label("certificate_code"),
+    ]
+    if detail:
+        lessons_done = select(func.count()).where(*mine_lc).scalar_subquery()
+        quizzes_passed = (
+            select(func.count(QuizAttempt.quiz_slug.distinct()))
+            .where(*mine_qa, QuizAttempt.passed.is_(True))
+            .scalar_subquery()
+        )
+        done = lessons_done + quizzes_passed
+        steps = case(step_counts, value=Enrolment.course_slug, else_=0) if courses else literal(0)
+        columns += [
+            Enrolment.id.label("enrolment_id"),
+            User.email,
+            User.name,
+            Organisation.name.label("organisation"),
+            done.label("done_steps"),
+            case((steps == 0, 100), else_=(done * 100) // steps).label("progress_percent"),
+        ]
+    query = (
+        select(*columns)
+        .select_from(Enrolment)
+        .join(User, User.id == Enrolment.user_id)
+        .outerjoin(
+            Certificate,
+            and_(
+                Certificate.user_id == Enrolment.user_id,
+                Certificate.course_slug == Enrolment.course_slug,
+                Certificate.revoked_at.is_(None),
+            ),
+        )
+        .where(Enrolment.course_slug.in_(list(courses)))
+    )
+    if detail:
+        query = query.outerjoin(Organisation, Organisation.id == User.organisation_id)
+    return _filtered(query, filters, started)
+
+
+def _filtered(query: Select, filters: Filters, started) -> Select:
+    if filters.organisation == NO_ORGANISATION:
+        query = query.where(User.organisation_id.is_(None))
+    elif filters.organisation is not None:
+        query = query.where(User.organisation_id == filters.organisation)
+    if filters.enrolled_from:
+        query = query.where(Enrolment.enrolled_at >= _day_start(filters.enrolled_from))
+    if filters.enrolled_to:
+        end = _day_start(filters.enrolled_to + dt.timedelta(days=1))
+        query = query.where(Enrolment.enrolled_at < end)
+    if filters.course:
+        query = query.where(Enrolment.course_slug == filters.course)
+    if filters.status == "completed":
+        query = query.where(Enrolment.completed_at.is_not(None))
+    elif filters.status == "certified":
+        query = query.where(Certificate.code.is_not(None))
+    elif filters.status == "in_progress":
+        query = query.where(Enrolment.completed_at.is_(None), started)
+    elif filters.status == "not_started":
+        query = query.where(Enrolment.completed_at.is_(None), ~started)
+    return query
+
+
+# The dashboard -----------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """Counts for one course, one organisation or everything."""
+
+    enrolled: int = 0
+    not_started: int = 0
+    in_progress: int = 0
+    completed: int = 0
+    certified: int = 0
+    best_sum: int = 0
+    best_count: int = 0
+    learners: int | None = None
+    median_days: float | None = None
+
+    @property
+    def average_best_score(self) -> float | None:
+        return self.best_sum / self.best_count if self.best_count else None
+
+    def add(self, other: Figures) -> None:
+        for name in (
+            "enrolled",
+            "not_started",
+            "in_progress",
+            "completed",
+            "certified",
+            "best_sum",
+            "best_count",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class OrganisationFigures:
+    id: int | None
+    name: str | None
+    figures: Figures
+
+
+@dataclass
+class Dashboard:
+    courses: list[tuple[Course, Figures]]
+    organisations: list[OrganisationFigures]
+    total: Figures = field(default_factory=Figures)
+
+
+def _days_between(start, end):
+    """Days from start to end as a float, in the database's own date arithmetic."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start) / 86400.0
+    return func.julianday(end) - func.julianday(start)
+
+
+def dashboard(courses: Mapping[str, Course], filters: Filters = Filters()) -> Dashboard:
+    """Per course and per organisation figures, in one statement over `enrolment_rows`."""
+    base = enrolment_rows(courses, filters.without("course", "status"), detail=False)
+    # Days to complete, worked out once per row (NULL until completed) for the medians.
+    days_taken = _days_between(Enrolment.enrolled_at, Enrolment.completed_at).label("days")
+    rows = base.add_columns(days_taken).cte("rows")
+    integer, text = Integer, String
+
+    def counts(kind: str, course_key, organisation_key, learners):
+        return select(
+            literal(kind, text).label("kind"),
+            course_key.label("course_slug"),
+            organisation_key.label("organisation_id"),
+            func.count().label("enrolled"),
+            func.sum(case((rows.c.status == "not_started", 1), else_=0)).label("not_started"),
+            func.sum(case((rows.c.status == "in_progress", 1), else_=0)).label("in_progress"),
+            func.sum(case((rows.c.status == "completed", 1), else_=0)).label("completed"),
+            func.count(rows.c.certificate_code).label("certified"),
+            func.coalesce(func.sum(rows.c.best_quiz_score), 0).label("best_sum"),
+            func.count(rows.c.best_quiz_score).label("best_count"),
+            learners.label("learners"),
+            cast(null(), db.Float).label("median_days"),
+        )
+
+    def median(kind: str, partition, course_key, organisation_key):
+        days = rows.c.days
+        ranked = (
+            select(
+                partition.label("part"),
+                days.label("days"),
+                func.row_number().over(partition_by=partition, order_by=days).label("rn"),
+                func.count().over(partition_by=partition).label("n"),
+            )
+            .where(rows.c.completed_at.is_not(None))
+            .subquery()
+        )
+        # The middle value, or the mean of the two middle values.
+        middle = ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
+        zero = cast(literal(0), integer)
+        return (
+            select(
+                literal(kind, text),
+                course_key(ranked.c.part),
+                organisation_key(ranked.c.part),
+                *([zero] * 7),
+                cast(null(), integer),
+                func.avg(ranked.c.days),
+            )
+            .where(middle)
+            .group_by(ranked.c.part)
+        )
+
+    no_slug, no_org = cast(null(), text), cast(null(), integer)
+    statement = union_all(
+        counts("cell", rows.c.course_slug, rows.c.organisation_id, cast(null(), integer)).group_by(
+            rows.c.course_slug, rows.c.organisation_id
+        ),
+        counts(
+            "org", no_slug, rows.c.organisation_id, func.count(rows.c.user_id.distinct())
+        ).group_by(rows.c.organisation_id),
+        counts("all", no_slug, no_org, func.count(rows.c.user_id.distinct())),
+        median("course_median", rows.c.course_slug, lambda p: p, lambda p: no_org),
+        median("org_median", rows.c.organisation_id, lambda p: no_slug, lambda p: p),
+        median("all_median", literal(1), lambda p: no_slug, lambda p: no_org),
+    )
+
+    by_course = {slug: Figures() for slug in courses}
+    by_org: dict[int | None, Figures] = {}
+    total = Figures()
+    for row in db.session.execute(statement).mappings():
+        kind = row["kind"]
+        figures = Figures(
+            **{
+                name: int(row[name] or 0)
+                for name in (
+                    "enrolled",
+                    "not_started",
+                    "in_progress",
+                    "completed",
+                    "certified",
+                    "best_sum",
+                    "best_count",
+                )
+            }
+        )
+        if kind == "cell":
+            by_course[row["course_slug"]].add(figures)
+        elif kind == "org":
+            figures.learners = int(row["learners"])
+            by_org[row["organisation_id"]] = figures
+        elif kind == "all" and row["enrolled"]:
+            figures.learners = int(row["learners"])
+            total = figures
+        elif kind == "course_median":
+            by_course[row["course_slug"]].median_days = float(row["median_days"])
+        elif kind == "org_median":
+            by_org[row["organisation_id"]].median_days = float(row["median_days"])
+        elif kind == "all_median":
+            total.median_days = float(row["median_days"])
+
+    names = dict(
+        db.session.execute(
+            select(Organisation.id, Organisation.name).where(
+                Organisation.id.in_([key for key in by_org if key is not None])
+            )
+        ).all()
+    )
+    organisations = sorted(
+        (OrganisationFigures(key, names.get(key), figures) for key, figures in by_org.items()),
+        key=lambda o: (o.id is None, (o.name or "").casefold()),
+    )
+    return Dashboard(
+        courses=[(courses[slug], figures) for slug, figures in by_course.items()],
+        organisations=organisations,
+        total=total,
+    )
+
+
+# The CSV ------------------------------------------------------------------------------
+
+COMPLETION_COLUMNS = (
+    "email",
+    "name",
+    "organisation",
+    "course",
+    "enrolled_at",
+    "progress_percent",
+    "best_quiz_score",
+    "completed_at",
+    "certificate_code",
+)
+
+
+def iso(value: dt.datetime | None) -> str:
+    """An ISO 8601 UTC timestamp to the second, or an empty cell."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:  # SQLite hands back naive values from a Core select
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def completion_records(
+    courses: Mapping[str, Course], filters: Filters = Filters(), connection=None, batch: int = 1000
+) -> Iterator[tuple]:
+    """The completions CSV rows (COMPLETION_COLUMNS), by course, organisation and name."""
+    rows = enrolment_rows(courses, filters).subquery()
+    query = select(rows).order_by(
+        rows.c.course_slug, rows.c.organisation, rows.c.name, rows.c.email
+    )
+    executor = connection if connection is not None else db.session
+    result = executor.execute(query.execution_options(yield_per=batch)).mappings()
+    for row in result:
+        yield (
+            row["email"],
+            row["name"],
+            row["organisation"] or "",
+            courses[row["course_slug"]].title,
+            iso(row["enrolled_at"]),
+            row["progress_percent"],
+            "" if row["best_quiz_score"] is None else row["best_quiz_score"],
+            iso(row["completed_at"]),
+            row["certificate_code"] or "",
+        )
+
+
+ATTEMPT_COLUMNS = (
+    "email",
+    "name",
+    "organisation",
+    "course",
+    "quiz",
+    "attempt",
+    "submitted_at",
+    "points",
+    "total",
+    "percent",
+    "pass_mark",
+    "passed",
+    "course_version",
+)
+
+
+def attempt_records(
+    courses: Mapping[str, Course], filters: Filters = Filters(), connection=None, batch: int = 1000
+) -> Iterator[tuple]:
+    """One CSV row per quiz attempt of the filtered enrolments (ATTEMPT_COLUMNS)."""
+    enrolled = enrolment_rows(courses, filters).subquery()
+    query = (
+        select(
+            enrolled.c.email,
+            enrolled.c.name,
+            enrolled.c.organisation,
+            enrolled.c.course_slug,
+            QuizAttempt.quiz_slug,
+            QuizAttempt.number,
+            QuizAttempt.submitted_at,
+            QuizAttempt.points,
+            QuizAttempt.total,
+            QuizAttempt.percent,
+            QuizAttempt.pass_mark,
+            QuizAttempt.passed,
+            QuizAttempt.course_version,
+        )
+        .join(
+            QuizAttempt,
+            and_(
+                QuizAttempt.user_id == enrolled.c.user_id,
+                QuizAttempt.course_slug == enrolled.c.course_slug,
+            ),
+        )
+        .order_by(
+            enrolled.c.course_slug,
+            enrolled.c.organisation,
+            enrolled.c.name,
+            enrolled.c.email,
+            QuizAttempt.quiz_slug,
+            QuizAttempt.number,
+        )
+    )
+    executor = connection if connection is not None else db.session
+    for row in executor.execute(query.execution_options(yield_per=batch)):
+        course = courses[row.course_slug]
+        quiz = course.quiz(row.quiz_slug)
+        yield (
+            row.email,
+            row.name,
+            row.organisation or "",
+            course.title,
+            quiz.title if quiz else row.quiz_slug,
+            row.number,
+            iso(row.submitted_at),
+            row.points,
+            row.total,
+            row.percent,
+            row.pass_mark,
+            "yes" if row.passed else "no",
+            row.course_version,
+        )
+
+
+# The learner list ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LearnerRow:
+    user: User
+    enrolments: list[dict]  # enrolment_rows mappings, each with its "course"
+
+    @property
+    def average_progress(self) -> int | None:
+        values = [row["progress_percent"] for row in self.enrolments]
+        return sum(values) // len(values) if values else None
+
+
+@dataclass(frozen=True)
+class LearnerPage:
+    rows: list[LearnerRow]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+
+def learners_page(
+    courses: Mapping[str, Course],
+    filters: Filters = Filters(),
+    *,
+    search: str = "",
+    role: str | None = None,
+    sort: str = "name",
+    descending: bool = False,
+    page: int = 1,
+    per_page: int = 50,
+) -> LearnerPage:
+    """One page of accounts, filtered, searched and sorted, with their enrolments' progress.
+
+    With a course, status or enrolment-date filter only learners with a matching
+    enrolment are listed (exactly those the dashboard counted), and only the matching
+    enrolments are shown.
+    """
+    users = select(User.id).outerjoin(Organisation, Organisation.id == User.organisation_id)
+    if search.strip():
+        pattern = (
+            "%" + search.strip().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+        )
+        users = users.where(
+            or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"))
+        )
+    if role:
+        users = users.where(User.role == role)
+    if filters.organisation == NO_ORGANISATION:
+        users = users.where(User.organisation_id.is_(None))
+    elif filters.organisation is not None:
+        users = users.where(User.organisation_id == filters.organisation)
+    by_enrolment = any((filters.course, filters.status, filters.enrolled_from, filters.enrolled_to))
+    if by_enrolment:
+        matching = enrolment_rows(courses, filters, detail=False).subquery()
+        users = users.where(User.id.in_(select(matching.c.user_id)))
+
+    total = db.session.scalar(select(func.count()).select_from(users.subquery()))
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+
+    if sort == "progress":
+        shown = enrolment_rows(courses, filters).subquery()
+        progress = (
+            select(shown.c.user_id, func.avg(shown.c.progress_percent).label("average"))
+            .group_by(shown.c.user_id)
+            .subquery()
+        )
+        users = users.outerjoin(progress, progress.c.user_id == User.id)
+        key = progress.c.average
+        # Learners with no enrolment sort last either way.
+        order = [key.is_(None), key.desc() if descending else key.asc()]
+    else:
+        key = {
+            "email": func.lower(User.email),
+            "organisation": func.lower(func.coalesce(Organisation.name, "")),
+            "joined": User.created_at,
+        }.get(sort, func.lower(User.name))
+        order = [key.desc() if descending else key.asc()]
+    ids = list(
+        db.session.scalars(
+            users.order_by(*order, User.id).limit(per_page).offset((page - 1) * per_page)
+        )
+    )
+    by_id = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    enrolments: dict[int, list[dict]] = {user_id: [] for user_id in ids}
+    if ids:
+        shown_filters = filters if by_enrolment else Filters()
+        for row in db.session.execute(
+            enrolment_rows(courses, shown_filters)
+            .where(Enrolment.user_id.in_(ids))
+            .order_by(Enrolment.enrolled_at)
+        ).mappings():
+            enrolments[row["user_id"]].append({**row, "course": courses[row["course_slug"]]})
+    rows = [LearnerRow(by_id[user_id], enrolments[user_id]) for user_id in ids]
+    return LearnerPage(rows, total, page, pages, per_page)
+
+
+# Files: CSV and ZIP, streamed ---------------------------------------------------------
+
+BOM = "\ufeff"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_chunks(header: tuple[str, ...], records, every: int = 500) -> Iterator[str]:
+    """CSV text in chunks: a BOM (for Excel and Arabic), the header, then the records."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write(BOM)
+    writer.writerow(header)
+    for number, record in enumerate(records, start=1):
+        writer.writerow([neutralise(value) for value in record])
+        if number % every == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+class _Sink(io.RawIOBase):
+    """A write-only stream that hands out what was written so far (for a streamed ZIP)."""
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self._data += data
+        return len(data)
+
+    def take(self) -> bytes:
+        data, self._data = bytes(self._data), bytearray()
+        return data
+
+
+_UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+
+
+def _pdf_name(name: str, code: str) -> str:
+    cleaned = _UNSAFE_IN_NAME.sub(" ", name)
+    cleaned = " ".join(cleaned.split()).strip(". ")[:80]
+    return f"{cleaned} - {code}.pdf" if cleaned else f"{code}.pdf"
+
+
+def certificate_zip_chunks(
+    course: Course, filters: Filters = Filters(), connection=None
+) -> Iterator[bytes]:
+    """The stored PDFs of a course's live certificates, and a list of them, as a ZIP."""
+    query = (
+        select(
+            Certificate.code,
+            Certificate.name,
+            Certificate.completed_on,
+            Certificate.issued_at,
+            Certificate.expires_on,
+            Certificate.sha256,
+            Certificate.pdf,
+            User.email,
+            Organisation.name.label("organisation"),
+        )
+        .join(User, User.id == Certificate.user_id)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .where(Certificate.course_slug == course.slug, Certificate.revoked_at.is_(None))
+        .order_by(Organisation.name, Certificate.name, Certificate.code)
+    )
+    if filters.organisation == NO_ORGANISATION:
+        query = query.where(User.organisation_id.is_(None))
+    elif filters.organisation is not None:
+        query = query.where(User.organisation_id == filters.organisation)
+    sink = _Sink()
+    listing = [
+        ("code", "name", "email", "organisation", "completed_on", "expires_on", "sha256", "file")
+    ]
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
+        executor = connection if connection is not None else db.session
+        for row in executor.execute(query.execution_options(yield_per=50)):
+            filename = _pdf_name(row.name, row.code)
+            archive.writestr(zipfile.ZipInfo(filename, date_time=_zip_time(row.issued_at)), row.pdf)
+            listing.append(
+                (
+                    row.code,
+                    row.name,
+                    row.email,
+                    row.organisation or "",
+                    row.completed_on.isoformat(),
+                    row.expires_on.isoformat() if row.expires_on else "",
+                    row.sha256,
+                    filename,
+                )
+            )
+            yield sink.take()
+        text = "".join(csv_chunks(listing[0], listing[1:], every=10**9))
+        archive.writestr("certificates.csv", text.encode("utf-8"))
+    yield sink.take()
+
+
+def _zip_time(value: dt.datetime | None) -> tuple:
+    value = value or dt.datetime(1980, 1, 1)
+    return (max(value.year, 1980), value.month, value.day, value.hour, value.minute, value.second)
