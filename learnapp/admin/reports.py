@@ -696,6 +696,8 @@ def certificate_zip_chunks(
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
         executor = connection if connection is not None else db.session
         for row in executor.execute(query.execution_options(yield_per=50)):
+            if not row.pdf:  # withdrawn holder: the stored PDF was deleted with the account
+                continue
             filename = _pdf_name(row.name, row.code)
             archive.writestr(zipfile.ZipInfo(filename, date_time=_zip_time(row.issued_at)), row.pdf)
             listing.append(

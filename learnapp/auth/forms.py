@@ -49,9 +49,12 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired()],
     )
 
-    def validate_organisation_other(self, field) -> None:
-        if self.organisation.data == OTHER and not (field.data or "").strip():
-            raise ValueError(_l("Enter the name of your organisation."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.organisation.data == OTHER and not (self.organisation_other.data or "").strip():
+            self.organisation_other.errors.append(_l("Enter the name of your organisation."))
+            return False
+        return valid
 
 
 class ResetPasswordForm(FlaskForm):
@@ -70,4 +73,14 @@ class ResetPasswordForm(FlaskForm):
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1000)])
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password, to confirm"), validators=[DataRequired(), Length(max=1000)]
     )

@@ -17,6 +17,7 @@ from learnapp import audit
 from learnapp.dbutil import insert_or_ignore
 from learnapp.extensions import db
 from learnapp.models import (
+    Certificate,
     Organisation,
     OrganisationKind,
     PasswordReset,
@@ -232,3 +233,40 @@ def reset_password(token: str, password: str) -> User:
     end_all_sessions(user)
     audit.record(user, "user.password_reset", f"user:{user.id}", "", email=user.email)
     return user
+
+
+class WrongPassword(Exception):
+    """The current password given does not match."""
+
+
+def change_password(user: User, current: str, new: str) -> str:
+    """Set a new password; every other session ends. Returns this browser's new session key."""
+    if not verify_password(user, current):
+        raise WrongPassword()
+    user.password_hash = hash_password(new)
+    end_all_sessions(user)
+    audit.record(user, "user.password_change", f"user:{user.id}")
+    return start_session(user)
+
+
+def delete_account(user: User, password: str) -> None:
+    """Withdraw the account: personal data removed, sessions ended, login impossible.
+
+    Certificates stay verifiable by code and by file hash, shown as issued to a
+    withdrawn account, without the name; their stored PDF (which prints the name) goes.
+    """
+    if not verify_password(user, password):
+        raise WrongPassword()
+    end_all_sessions(user)
+    user.email = f"withdrawn-{user.id}@invalid"
+    user.name = ""
+    user.password_hash = "!withdrawn"
+    user.organisation = None
+    user.active = False
+    user.deleted_at = now_utc()
+    db.session.execute(
+        db.update(Certificate)
+        .where(Certificate.user_id == user.id)
+        .values(name="", holder_withdrawn=True, pdf=b"")
+    )
+    audit.record(user, "user.withdrawn", f"user:{user.id}")

@@ -15,12 +15,19 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from learnapp.auth import service
-from learnapp.auth.forms import OTHER, LoginForm, RegisterForm, ResetPasswordForm
+from learnapp.auth.forms import (
+    OTHER,
+    ChangePasswordForm,
+    DeleteAccountForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 from learnapp.extensions import db, limiter, login_manager
 from learnapp.models import Organisation
 
@@ -158,3 +165,50 @@ def reset_password(token: str):
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return _account_page(ChangePasswordForm(prefix="change"), DeleteAccountForm(prefix="delete"))
+
+
+def _account_page(change: ChangePasswordForm, delete: DeleteAccountForm, status: int = 200):
+    return render_template("auth/account.html", change=change, delete=delete), status
+
+
+@bp.post("/account/password")
+@login_required
+@limiter.limit("10 per hour")
+def change_password():
+    form = ChangePasswordForm(prefix="change")
+    if form.validate_on_submit():
+        try:
+            service.change_password(current_user, form.current.data, form.password.data)
+        except service.WrongPassword:
+            form.current.errors.append(_("This is not your current password."))
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # the cookie gets the new key
+            flash(_("Your password is changed. Your other sessions have ended."), "success")
+            return redirect(url_for(".account"), 303)
+    return _account_page(form, DeleteAccountForm(prefix="delete"), 422)
+
+
+@bp.post("/account/delete")
+@login_required
+@limiter.limit("10 per hour")
+def delete_account():
+    form = DeleteAccountForm(prefix="delete")
+    if form.validate_on_submit():
+        try:
+            service.delete_account(current_user, form.password.data)
+        except service.WrongPassword:
+            form.password.errors.append(_("This is not your current password."))
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Your account is deleted. Thank you for learning with us."), "success")
+            return redirect(url_for("catalogue.index"), 303)
+    return _account_page(ChangePasswordForm(prefix="change"), form, 422)

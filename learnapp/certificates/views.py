@@ -28,6 +28,8 @@ def download(code: str):
     if not allowed:
         abort(404)
     pdf = db.session.scalar(db.select(Certificate.pdf).where(Certificate.id == certificate.id))
+    if not pdf:  # the holder withdrew their account: the PDF printing their name is gone
+        abort(404)
     response = send_file(
         BytesIO(pdf),
         mimetype="application/pdf",
