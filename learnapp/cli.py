@@ -173,3 +173,17 @@ def serve(host, port, workers, threads) -> None:
     from learnapp.server import run_gunicorn
 
     run_gunicorn(host=host, port=port, workers=workers, threads=threads)
+
+
+@main.command()
+@with_appcontext
+def doctor() -> None:
+    """Check this node's deployment and print what to fix; exit 1 on a failure."""
+    from flask import current_app
+
+    from learnapp.doctor import report, run_checks
+
+    checks = run_checks(current_app)
+    click.echo(report(checks))
+    if any(check.status == "failure" for check in checks):
+        sys.exit(1)

@@ -27,6 +27,14 @@ def default_workers() -> int:
     return min(2 * (os.cpu_count() or 1) + 1, 8)
 
 
+def warn_if_certificates_slow(server) -> None:
+    """Log a warning when HarfBuzz-subset is missing (a cheap check: no WeasyPrint import)."""
+    from learnapp.doctor import HARFBUZZ_FIX, HARFBUZZ_MISSING, harfbuzz_subset_available
+
+    if not harfbuzz_subset_available():
+        server.log.warning("%s; %s", HARFBUZZ_MISSING, HARFBUZZ_FIX)
+
+
 def run_gunicorn(*, host: str, port: int, workers: int | None, threads: int) -> None:
     """Start gunicorn in the foreground."""
     _Server(
@@ -38,5 +46,6 @@ def run_gunicorn(*, host: str, port: int, workers: int | None, threads: int) -> 
             "accesslog": "-",
             "timeout": 60,
             "graceful_timeout": 20,
+            "on_starting": warn_if_certificates_slow,
         }
     ).run()

@@ -2,20 +2,43 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from sqlalchemy import bindparam, literal, union_all
+from sqlalchemy.orm import lazyload
+
 from learnapp.content.model import Course, Lesson
 from learnapp.dbutil import insert_or_ignore
 from learnapp.extensions import db
 from learnapp.models import Enrolment, LessonCompletion, QuizAttempt, User, now_utc
 from learnapp.progress.rules import CourseProgress
 
+# A reload of the same lesson within this time is not written again (no write per revisit).
+VISIT_RESOLUTION = dt.timedelta(minutes=5)
+
+# The two reads of every lesson page and "Mark complete", built once: building a statement
+# costs as much as running it (bench/RESULTS.md).
+_ENROLMENT = (
+    db.select(Enrolment)
+    .where(Enrolment.user_id == bindparam("user"), Enrolment.course_slug == bindparam("course"))
+    .options(lazyload(Enrolment.user))  # the user is loaded already: no join needed
+)
+_DONE = union_all(
+    db.select(LessonCompletion.lesson_slug, literal("lesson")).where(
+        LessonCompletion.user_id == bindparam("user"),
+        LessonCompletion.course_slug == bindparam("course"),
+    ),
+    db.select(QuizAttempt.quiz_slug, literal("quiz")).where(
+        QuizAttempt.user_id == bindparam("user"),
+        QuizAttempt.course_slug == bindparam("course"),
+        QuizAttempt.passed.is_(True),
+    ),
+)
+
 
 def enrolment(user: User, course: Course) -> Enrolment | None:
     """The user's enrolment in the course, if any."""
-    return db.session.scalar(
-        db.select(Enrolment).where(
-            Enrolment.user_id == user.id, Enrolment.course_slug == course.slug
-        )
-    )
+    return db.session.scalar(_ENROLMENT, {"user": user.id, "course": course.slug})
 
 
 def enrol(user: User, course: Course) -> Enrolment:
@@ -25,31 +48,31 @@ def enrol(user: User, course: Course) -> Enrolment:
 
 
 def progress(user: User, course: Course) -> CourseProgress:
-    """The user's progress in the course as the course is now."""
-    lessons = db.session.scalars(
-        db.select(LessonCompletion.lesson_slug).where(
-            LessonCompletion.user_id == user.id, LessonCompletion.course_slug == course.slug
-        )
+    """The user's progress in the course as the course is now (one query)."""
+    done = db.session.execute(_DONE, {"user": user.id, "course": course.slug}).all()
+    return CourseProgress(
+        course,
+        frozenset(slug for slug, kind in done if kind == "lesson"),
+        frozenset(slug for slug, kind in done if kind == "quiz"),
     )
-    quizzes = db.session.scalars(
-        db.select(QuizAttempt.quiz_slug)
-        .where(
-            QuizAttempt.user_id == user.id,
-            QuizAttempt.course_slug == course.slug,
-            QuizAttempt.passed.is_(True),
-        )
-        .distinct()
-    )
-    return CourseProgress(course, frozenset(lessons), frozenset(quizzes))
 
 
 def record_visit(enrolled: Enrolment, lesson: Lesson) -> None:
     """Remember the last lesson viewed, for "Continue"."""
+    now = now_utc()
+    if (
+        enrolled.last_lesson_slug == lesson.slug
+        and enrolled.last_visited_at is not None
+        and now - enrolled.last_visited_at < VISIT_RESOLUTION
+    ):
+        return
     enrolled.last_lesson_slug = lesson.slug
-    enrolled.last_visited_at = now_utc()
+    enrolled.last_visited_at = now
 
 
-def complete_lesson(user: User, course: Course, lesson: Lesson) -> CourseProgress:
+def complete_lesson(
+    user: User, course: Course, lesson: Lesson, enrolled: Enrolment | None = None
+) -> CourseProgress:
     """Record the lesson as complete (once) and finish the course if that was the last step."""
     insert_or_ignore(
         LessonCompletion,
@@ -59,14 +82,18 @@ def complete_lesson(user: User, course: Course, lesson: Lesson) -> CourseProgres
         course_version=course.version,
         completed_at=now_utc(),
     )
-    return finish_if_complete(user, course)
+    return finish_if_complete(user, course, enrolled)
 
 
-def finish_if_complete(user: User, course: Course) -> CourseProgress:
+def finish_if_complete(
+    user: User, course: Course, enrolled: Enrolment | None = None
+) -> CourseProgress:
     """Mark the enrolment complete once every step is done, and issue the certificate."""
-    current = progress(user, course)
-    enrolled = enrolment(user, course)
-    if current.complete and enrolled is not None:
+    current = progress(user, course)  # read again: a racing request may have done a step
+    if not current.complete:
+        return current
+    enrolled = enrolled or enrolment(user, course)
+    if enrolled is not None:
         if enrolled.completed_at is None:
             enrolled.completed_at = now_utc()
             enrolled.completed_version = course.version

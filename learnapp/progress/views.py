@@ -61,7 +61,6 @@ def lesson(course_slug: str, lesson_slug: str):
         ), 403
     if enrolled:
         service.record_visit(enrolled, lesson)
-        db.session.commit()
     etag = personal_etag(
         course.version,
         lesson.slug,
@@ -72,6 +71,7 @@ def lesson(course_slug: str, lesson_slug: str):
         sorted(current.passed_quizzes),
     )
     if (unchanged := not_modified(etag)) is not None:
+        db.session.commit()
         return unchanged
     steps = current.steps
     position = steps.index(lesson)
@@ -84,6 +84,8 @@ def lesson(course_slug: str, lesson_slug: str):
         previous=steps[position - 1] if position > 0 else None,
         following=steps[position + 1] if position + 1 < len(steps) else None,
     )
+    # Committed after rendering: a commit expires current_user, which the page reads again.
+    db.session.commit()
     return revalidate(make_response(page), etag)
 
 
@@ -92,12 +94,13 @@ def lesson(course_slug: str, lesson_slug: str):
 def complete(course_slug: str, lesson_slug: str):
     course = course_or_404(course_slug)
     lesson = _lesson_or_404(course, lesson_slug)
-    if service.enrolment(current_user, course) is None:
+    enrolled = service.enrolment(current_user, course)
+    if enrolled is None:
         abort(403)
-    current = service.progress(current_user, course)
-    if not current.is_open(lesson):
+    # Only a sequential course can lock a step: skip reading progress twice otherwise.
+    if course.sequential and not service.progress(current_user, course).is_open(lesson):
         abort(403)
-    current = service.complete_lesson(current_user, course, lesson)
+    current = service.complete_lesson(current_user, course, lesson, enrolled)
     db.session.commit()
     if current.complete:
         flash(_("Well done: you have completed this course."), "success")

@@ -1,0 +1,503 @@
+"""Write bench/RESULTS.md from the figures bench/run.py collected (see bench/out/results.json)."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+# Why a target is missed and what would meet it: the structure of the code path, measured
+# in-process (bench/inproc.py and the profiles quoted in bench/README.md). Shown when unmet.
+WHY = {
+    "lesson_rps": (
+        "(d) is one read, one upsert and a bare template (~1.4 ms CPU). The lesson page does "
+        "all of that and more: loading the server-side session (user + organisation, ~0.35-0.7 "
+        "ms), the enrolment and the progress (one query each), the visit write and commit "
+        "(~0.5 ms), CSRF token, locale, security headers and ETag, and a template that draws "
+        "header, footer, language switcher and a 31-step outline with a URL per step (~1.25 ms "
+        "vs 0.5 ms for (c)). What would meet it: keep the user's id, role and language in "
+        "the signed cookie and check revocation with one indexed read (or cache it per "
+        "worker for a few seconds); fold enrolment + progress into the session read; cache "
+        "each course's outline URLs per course version; write the visit only when it "
+        'changes (done) or from the "Mark complete" POST. Expect about 0.6x (d) from '
+        "those; 0.9x would need the outline rendered client-side or cached as a fragment."
+    ),
+    "lesson_p99": (
+        "wrk keeps 16 requests in flight, so p99 is set by the time per request on 2 shared "
+        "cores: a page that costs several times (c) in CPU (table below) has several times its "
+        "p99. It follows the throughput ratio; whatever raises that lowers p99 in proportion."
+    ),
+    "complete_rps": (
+        "The bare route is one upsert (~0.6 ms CPU). The POST adds the session load, the "
+        "CSRF check, the enrolment read, the progress read after the insert (it must see a "
+        "racing request's step to finish the course once) and the redirect: 4 statements (8 "
+        "before issue 9). Meeting 0.8x would need the POST to skip "
+        "the ORM session load (id and role from the signed cookie, revocation checked in the "
+        "same statement) - about 0.5x is the realistic floor with Flask-Login."
+    ),
+    "quiz_rps": (
+        "The submission runs ~10 statements: session, enrolment and progress for the access "
+        "check (progress is needed only in sequential courses), attempt_by_nonce three times "
+        "(view, submit twice), max(number), the insert, progress again when passed. Dropping "
+        "the two redundant nonce lookups (INSERT ... RETURNING), the progress read in "
+        "non-sequential courses and pre-building the statements would save ~1 ms of ~4 ms."
+    ),
+    "download_rps": (
+        "(b) is Flask returning bytes (~0.2 ms CPU); the download must authenticate (~0.35 ms "
+        "session read), look the certificate up (the whole row, PDF included, then the PDF "
+        "again) and build a conditional response: ~1.7 ms. No authenticated Flask route can "
+        "reach 0.8x of a bare one. What would: let nginx serve the bytes (X-Accel-Redirect "
+        "to a file store, or signed expiring URLs with nginx secure_link); cheaper now: defer "
+        "Certificate.pdf and read it once."
+    ),
+    "admin_dashboard": (
+        "The dashboard runs several aggregates and renders a table per course and "
+        "organisation; the yardstick is one raw query computing the same figures. Look for "
+        "per-course queries that could be one GROUP BY, and for missing indexes (EXPLAIN). "
+        "Planner statistics are fresh here (the bench runs ANALYZE after seeding): without "
+        "them the dashboard took 9 s on PostgreSQL."
+    ),
+    "admin_csv": (
+        "Same rows on both databases; where the CSV is slow (PostgreSQL in the runs so far, "
+        "and bench/admin_bench.py agrees), look at the CSV query's plan (EXPLAIN ANALYZE: a "
+        "correlated subquery per row, or a missing index on lesson_completion(user_id, "
+        "course_slug), is the usual cause) and stream rows in batches from a server-side "
+        "cursor (yield_per)."
+    ),
+    "check": (
+        "`learnapp courses check` starts the whole app (Flask, SQLAlchemy, Alembic, "
+        "extensions: ~1 s) before it renders; in-process, loading the catalogue costs about "
+        "the same as the bare render. What would meet it: import only learnapp.content in "
+        "the `courses` commands (a FlaskGroup without create_app for them), or judge the "
+        "in-process figure."
+    ),
+    "ready": (
+        "`learnapp serve` imports Flask, SQLAlchemy, Alembic (via Flask-Migrate in cli.py), "
+        "the limiter and the models in the master (~0.9 s on a quiet core), then each worker "
+        "builds the app; a loaded machine adds more. What would meet it: import flask_migrate "
+        "only inside the `db` commands (saves ~0.2-0.4 s and ~10 MiB in the master) and "
+        "leave the models out of cli.py's imports. (gunicorn preload_app was measured: it "
+        "makes a restarted worker ready at once, but not the first start.)"
+    ),
+    "memory": (
+        "RSS of a forked worker counts the pages it shares with the master and the other "
+        "workers (Flask + SQLAlchemy + Alembic + Babel + limiter + psycopg: ~70 MiB of "
+        "imports). A fresh worker's own memory (USS) is ~37 MiB; after sustained traffic "
+        "reference counting has copied most shared pages and USS reaches ~56-59 MiB (see "
+        "the web section), which is what one more worker really costs. RSS <= 60 MiB would "
+        "need fewer imports: no Alembic in the server (-10 MiB), psycopg only on PostgreSQL, "
+        "the Redis client only when configured."
+    ),
+}
+
+
+def _loads(values) -> str:
+    return ", ".join(f"{x:.1f}" for x in values)
+
+
+def _fmt(value: float, digits: int = 0) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def _targets(results: dict) -> list[tuple]:
+    """(number, target, {backend: (figure text, met)}, why key)."""
+    web = results.get("web", {}).get("targets", {})
+    rows = []
+    kinds = [k for k in ("sqlite", "postgresql") if f"lesson page [{k}]" in web]
+
+    def ratio(name: str, base: str, kind: str, key: str = "rps") -> list[float]:
+        runs, bases = web[f"{name} [{kind}]"]["runs"], web[base.format(kind=kind)]["runs"]
+        return [r[key] / b[key] for r, b in zip(runs, bases, strict=True)]
+
+    def entry(values: list[float], limit: float, higher: bool) -> tuple[str, bool]:
+        mid = statistics.median(values)
+        met = mid >= limit if higher else mid <= limit
+        return f"{mid:.2f}x [{min(values):.2f}-{max(values):.2f}]", met
+
+    d = "(d) template + read + upsert [{kind}]"
+    w = "bare upsert + commit [{kind}]"
+    c = "(c) template of a lesson page's size"
+    b = "(b) bytes of a certificate's size"
+    if kinds:
+        rows.append(
+            (
+                "1",
+                "lesson page req/s >= 0.9 x (d)",
+                {k: entry(ratio("lesson page", d, k), 0.9, True) for k in kinds},
+                "lesson_rps",
+            )
+        )
+        c_p99 = [r["p99_ms"] for r in web[c]["runs"]]
+        rows.append(
+            (
+                "1",
+                "lesson page p99 <= 2 x p99 of (c)",
+                {
+                    k: entry(
+                        [
+                            r["p99_ms"] / cp
+                            for r, cp in zip(web[f"lesson page [{k}]"]["runs"], c_p99, strict=True)
+                        ],
+                        2,
+                        False,
+                    )
+                    for k in kinds
+                },
+                "lesson_p99",
+            )
+        )
+        rows.append(
+            (
+                "2",
+                "mark complete req/s >= 0.8 x bare upsert",
+                {k: entry(ratio("mark complete POST", w, k), 0.8, True) for k in kinds},
+                "complete_rps",
+            )
+        )
+        locked = {}
+        for k in kinds:
+            runs = web[f"mark complete POST [{k}]"]["runs"]
+            count = max(r.get("locked", 0) for r in runs)
+            errors = sum(r["non_2xx_3xx"] for r in runs)
+            locked[k] = (f"{count} locked, {errors} non-2xx/3xx", count == 0 and errors == 0)
+        rows.append(("2", 'zero "database is locked", 2 workers x 4 threads, -c16', locked, ""))
+        rows.append(
+            (
+                "3",
+                "quiz submission req/s >= 0.5 x (d)",
+                {k: entry(ratio("quiz submission POST", d, k), 0.5, True) for k in kinds},
+                "quiz_rps",
+            )
+        )
+        rows.append(
+            (
+                "4",
+                "certificate download req/s >= 0.8 x (b)",
+                {k: entry(ratio("certificate download", b, k), 0.8, True) for k in kinds},
+                "download_rps",
+            )
+        )
+    certs = results.get("certificates", {})
+    issue = {
+        key.split("[")[1].rstrip("]"): (
+            f"{value['ratio']:.2f}x ({value['issue_ms']} ms vs {value['bare_ms']} ms)",
+            value["ratio"] <= 1.5,
+        )
+        for key, value in certs.items()
+        if key.startswith("issue [")
+    }
+    if issue:
+        rows.append(("4", "certificate issue (render + store) <= 1.5 x bare render", issue, ""))
+    if "rss" in certs:
+        rss = certs["rss"]
+        rows.append(
+            (
+                "4",
+                "RSS after 200 renders <= 1.3 x after 20",
+                {
+                    "-": (
+                        f"{rss['ratio']:.2f}x ({rss['rss_after_20_mib']} -> "
+                        f"{rss['rss_after_200_mib']} MiB)",
+                        rss["ratio"] <= 1.3,
+                    )
+                },
+                "",
+            )
+        )
+        rows.append(
+            (
+                "4",
+                "libharfbuzz-subset0 present (else 8x slower renders)",
+                {"-": ("yes" if rss["harfbuzz_subset"] else "MISSING", rss["harfbuzz_subset"])},
+                "",
+            )
+        )
+    startup = certs.get("startup")
+    if startup:
+        rows.append(
+            (
+                "4",
+                "WeasyPrint imported lazily (not by create_app)",
+                {
+                    "-": (
+                        "lazy" if not startup["weasyprint_imported"] else "imported",
+                        not startup["weasyprint_imported"],
+                    )
+                },
+                "",
+            )
+        )
+    admin = {k: v for k, v in (results.get("admin") or {}).items() if v and "ratio" in v}
+    if admin:
+        rows.append(
+            (
+                "5",
+                "admin dashboard <= 3 x raw SQL aggregate",
+                {
+                    k: (
+                        f"{v['ratio']:.2f}x ({v['dashboard_ms']} ms vs {v['raw_sql_ms']} ms)",
+                        v["ratio"] <= 3,
+                    )
+                    for k, v in admin.items()
+                },
+                "admin_dashboard",
+            )
+        )
+        csv = {k: v for k, v in admin.items() if "csv_rows_per_s" in v}
+        rows.append(
+            (
+                "5",
+                "completions CSV >= 20,000 rows/s",
+                {
+                    k: (
+                        f"{_fmt(v['csv_rows_per_s'])} rows/s ({_fmt(v['csv_rows'])} rows)",
+                        v["csv_rows_per_s"] >= 20_000,
+                    )
+                    for k, v in csv.items()
+                },
+                "admin_csv",
+            )
+        )
+    md = results.get("markdown")
+    if md:
+        warm = md["inproc"]["load_catalogue_warm_s"] / md["inproc"]["bare_render_warm_s"]
+        rows.append(
+            (
+                "6",
+                "`courses check` of 100 lessons <= 1.3 x bare Markdown + nh3",
+                {
+                    "-": (
+                        f"{md['ratio']:.2f}x ({md['check_s']:.2f} s vs "
+                        f"{md['bare_s']:.2f} s; in-process "
+                        f"{warm:.2f}x)",
+                        md["ratio"] <= 1.3,
+                    )
+                },
+                "check",
+            )
+        )
+    start = results.get("worker_start", {})
+    if start:
+        rows.append(
+            (
+                "7",
+                "`learnapp serve` answers <= 1 s after start",
+                {
+                    k: (
+                        f"{v['healthz_s']:.2f} s (lesson page {v['first_lesson_page_s']:.2f} s)",
+                        v["healthz_s"] <= 1.0,
+                    )
+                    for k, v in start.items()
+                },
+                "ready",
+            )
+        )
+        rows.append(
+            (
+                "7",
+                "worker <= 60 MiB RSS before any certificate render",
+                {
+                    k: (
+                        f"RSS {v['rss']:.0f} / PSS {v['pss']:.0f} / USS {v['uss']:.0f} MiB",
+                        v["rss"] <= 60,
+                    )
+                    for k, v in start.items()
+                },
+                "memory",
+            )
+        )
+    return rows
+
+
+def write_report(results: dict, path: Path) -> str:
+    """Render RESULTS.md, write it to `path` and return it."""
+    machine, settings = results["machine"], results["settings"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `make bench` (bench/run.py) on {machine['date']}; "
+        f"{results.get('elapsed_s', '?')} s in all. Re-run to refresh; figures move by "
+        "10-30 % between runs on a shared machine, ratios much less.",
+        "",
+        f"- Machine: {machine['cpu']}, {machine['memory_gib']} GiB, {machine['os']}, "
+        f"Python {machine['python']}",
+        f"- Software: {machine['versions']}",
+        f"- Load average (1/5/15 min) before: {_loads(machine['load_before'])}; "
+        f"after: {_loads(machine.get('load_after', ()))} "
+        "(other work shares these 2 cores; wrk runs on them too)",
+        f"- Method: {settings['rounds']} interleaved rounds of every target, "
+        f"`wrk -t2 -c{settings['connections']} -d{settings['duration_s']}s --latency` through "
+        "bench/wrk/replay.lua after a 2 s warm-up; figures are medians over rounds "
+        "[min-max]; a ratio is taken per round (app and yardstick measured minutes apart) and "
+        "its median reported. App: `learnapp serve --workers 2 --threads 4`; yardsticks "
+        "(bench/yardstick.py): gunicorn gthread 2 x 4 as well. Logged-in learners' cookies "
+        "and CSRF tokens come from logging in over HTTP. SQLite: WAL, busy_timeout 10 s, "
+        "synchronous=NORMAL; PostgreSQL: 127.0.0.1:5432, scratch database.",
+        "",
+        "## Targets (issue 9)",
+        "",
+        "| # | target | SQLite | PostgreSQL | met |",
+        "|---|---|---|---|---|",
+    ]
+    unmet = []
+    for number, target, figures, why in _targets(results):
+        sqlite = figures.get("sqlite") or figures.get("-")
+        postgres = figures.get("postgresql")
+        met = all(ok for _, ok in figures.values())
+        if not met and why:
+            unmet.append((target, why))
+        lines.append(
+            f"| {number} | {target} | {sqlite[0] if sqlite else ''} "
+            f"| {postgres[0] if postgres else ('same' if '-' in figures else '')} "
+            f"| {'yes' if met else '**no**'} |"
+        )
+    web = results.get("web")
+    if web:
+        lines += [
+            "",
+            "## Web targets (wrk)",
+            "",
+            f"Lesson page {web['page_bytes']:,} bytes (yardstick (c) is padded to the same "
+            f"size); certificate PDF {web['pdf_bytes']:,} bytes (yardstick (b) returns as "
+            "many).",
+            "",
+            "| target | req/s median [min-max] | p50 ms | p99 ms | errors | notes |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, data in web["targets"].items():
+            s = data["summary"]
+            notes = []
+            runs = data["runs"]
+            if "inserted" in runs[0]:
+                inserted, requests = (
+                    sum(r["inserted"] for r in runs),
+                    sum(r["requests"] for r in runs),
+                )
+                notes.append(f"{inserted:,} rows inserted for {requests:,} requests")
+            if "recorded" in runs[0]:
+                recorded, requests = (
+                    sum(r["recorded"] for r in runs),
+                    sum(r["requests"] for r in runs),
+                )
+                notes.append(f"{recorded:,} new attempts for {requests:,} requests")
+            lines.append(
+                f"| {name} | {_fmt(s['rps'])} [{_fmt(s['rps_min'])}-{_fmt(s['rps_max'])}] "
+                f"| {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | {s['non_2xx_3xx']} "
+                f"| {'; '.join(notes)} |"
+            )
+        memory = web.get("worker_memory_after_traffic", {})
+        if memory:
+            lines += ["", "Worker memory after all web traffic (no certificate rendered):", ""]
+            for name, m in memory.items():
+                lines.append(
+                    f"- {name}: RSS {m['rss']} MiB, PSS {m['pss']} MiB, USS {m['uss']} MiB; "
+                    f"WeasyPrint loaded: {'yes' if m['weasyprint_loaded'] else 'no'}"
+                )
+    inproc = results.get("inproc")
+    if inproc:
+        kinds = list(inproc)
+        lines += [
+            "",
+            "## CPU time per request, in-process (bench/inproc.py)",
+            "",
+            "Flask test clients, no sockets, median thread CPU time over 300 interleaved "
+            "requests: the least noisy figures here, and the ones to gate regressions on.",
+            "",
+            "| route | " + " | ".join(f"{k} µs" for k in kinds) + " |",
+            "|---|" + "---|" * len(kinds),
+        ]
+        for route in inproc[kinds[0]]:
+            if route == "page_bytes":
+                continue
+            lines.append(f"| {route} | " + " | ".join(_fmt(inproc[k][route]) for k in kinds) + " |")
+    certs = results.get("certificates")
+    if certs:
+        lines += ["", "## Certificates (in-process, bench/certs.py)", ""]
+        for key, value in certs.items():
+            if key.startswith("issue ["):
+                lines.append(
+                    f"- {key}: issue {value['issue_ms']} ms {value['issue_ms_range']} vs bare "
+                    f"`HTML(string=...).write_pdf()` {value['bare_ms']} ms "
+                    f"{value['bare_ms_range']}, {value['n']} interleaved pairs; "
+                    f"PDF {value['issued_pdf_bytes']:,} bytes"
+                )
+        rss = certs.get("rss")
+        if rss:
+            lines.append(
+                f"- 200 renders in one process: RSS {rss['rss_before_mib']} MiB before, "
+                f"{rss['rss_after_1_mib']} after 1, {rss['rss_after_20_mib']} after 20, "
+                f"{rss['rss_after_200_mib']} after 200; median render {rss['render_ms_median']}"
+                f" ms; HarfBuzz subsetting: {rss['harfbuzz_subset']}"
+            )
+        startup = certs.get("startup")
+        if startup:
+            lines.append(
+                f"- `create_app()` in a fresh interpreter: {startup['interpreter_to_app_s']} s, "
+                f"RSS {startup['rss_mib']} MiB, WeasyPrint imported: "
+                f"{startup['weasyprint_imported']}"
+            )
+    md = results.get("markdown")
+    if md:
+        lines += [
+            "",
+            "## `learnapp courses check` vs bare Markdown + nh3 (100 lessons of ~900 words)",
+            "",
+            f"- Processes, wall time, median of {results['settings']['rounds']}: "
+            f"`learnapp courses check` {md['check_s']:.2f} s "
+            f"[{md['check_range'][0]:.2f}-{md['check_range'][1]:.2f}], bare "
+            f"(`python bench/markdown_bare.py`) {md['bare_s']:.2f} s "
+            f"[{md['bare_range'][0]:.2f}-{md['bare_range'][1]:.2f}]",
+            f"- In one warm process: the app's loader {md['inproc']['load_catalogue_warm_s']} s,"
+            f" bare render {md['inproc']['bare_render_warm_s']} s",
+        ]
+    start = results.get("worker_start")
+    if start:
+        lines += ["", "## `learnapp serve --workers 1` start-up", ""]
+        for kind, value in start.items():
+            runs = "; ".join(
+                f"{r['healthz_s']:.2f} s / {r['first_lesson_page_s']:.2f} s" for r in value["runs"]
+            )
+            lines.append(
+                f"- {kind}: launch to first /healthz 200 / first lesson page: {runs}; worker "
+                f"after 30 lessons, a quiz page, /me and a download: RSS {value['rss']:.0f}, "
+                f"PSS {value['pss']:.0f}, USS {value['uss']:.0f} MiB"
+            )
+    lines += ["", "## Admin dashboard at 10,000 learners", ""]
+    if not results.get("admin"):
+        lines.append("Not run (bench/seed_admin.py absent or BENCH_ADMIN=0).")
+    else:
+        lines += [
+            "The yardstick here computes the dashboard's own figures in one query (enrolled, "
+            "in progress, completed, certified, average best score per course and "
+            "organisation: `RAW_AGGREGATE` in bench/run.py). bench/admin_bench.py's own "
+            "yardstick only counts rows, a lighter query, hence its larger ratios.",
+        ]
+    for kind, admin in (results.get("admin") or {}).items():
+        lines += ["", f"### {kind}", ""]
+        if "error" in admin:
+            lines.append(f"Failed: {admin['error']}")
+            continue
+        lines.append(
+            f"- Seeded by bench/seed_admin.py in {admin['seed_s']} s. GET /admin/ "
+            f"(sequential, median of 10): {admin.get('dashboard_ms')} ms, HTTP "
+            f"{admin.get('dashboard_status')}; raw SQL aggregate: {admin['raw_sql_ms']} ms"
+        )
+        if "csv_rows" in admin:
+            lines.append(
+                f"- GET /admin/reports/completions.csv: {admin['csv_rows']:,} rows, "
+                f"{admin['csv_rows_per_s']:,} rows/s"
+            )
+        else:
+            lines.append(f"- completions CSV: HTTP {admin.get('csv_status')}")
+        if admin.get("admin_bench_output"):
+            lines += ["", "bench/admin_bench.py:", "", "```", admin["admin_bench_output"], "```"]
+    if unmet:
+        lines += ["", "## Targets not met: why, and what would meet them", ""]
+        seen = set()
+        for target, why in unmet:
+            if why in seen:
+                continue
+            seen.add(why)
+            lines.append(f"- **{target}.** {WHY[why]}")
+    text = "\n".join(lines) + "\n"
+    path.write_text(text)
+    return text

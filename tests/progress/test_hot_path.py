@@ -1,0 +1,64 @@
+"""The lesson page and "Mark complete" stay lean: few statements, no write per reload (issue 9)."""
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from learnapp.extensions import db
+from learnapp.models import Enrolment
+
+COURSE = "/courses/basics"
+
+
+@contextmanager
+def statements():
+    """Collect the SQL statements the app sends while the block runs."""
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        sent.append(statement.split()[0].upper())
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def _enrolled(client, login_as):
+    login_as()
+    client.submit(f"{COURSE}/enrol")
+    client.get(f"{COURSE}/first-steps")  # the CSRF token is in the session from here on
+
+
+def test_mark_complete_reads_enrolment_and_progress_once(client, login_as):
+    _enrolled(client, login_as)
+    token = client.csrf_token()
+    with statements() as sent:
+        response = client.post(f"{COURSE}/first-steps/complete", data={"csrf_token": token})
+    assert response.status_code == 303
+    # The session, the enrolment, the insert, the progress after it; nothing else.
+    assert sent.count("INSERT") == 1
+    assert sent.count("SELECT") == 3, sent
+
+
+def test_a_lesson_page_reads_enrolment_and_progress_once(client, login_as):
+    _enrolled(client, login_as)
+    with statements() as sent:
+        assert client.get(f"{COURSE}/working-together").status_code == 200
+    assert sent.count("SELECT") == 3, sent  # session, enrolment, progress
+    assert sent.count("UPDATE") == 1  # the visit
+
+
+def test_reloading_a_lesson_within_minutes_writes_nothing(client, login_as):
+    _enrolled(client, login_as)
+    first = db.session.scalar(db.select(Enrolment.last_visited_at))
+    with statements() as sent:
+        client.get(f"{COURSE}/first-steps")
+    assert "UPDATE" not in sent
+    assert db.session.scalar(db.select(Enrolment.last_visited_at)) == first
+    client.get(f"{COURSE}/working-together")
+    db.session.expire_all()
+    enrolled = db.session.scalar(db.select(Enrolment))
+    assert enrolled.last_lesson_slug == "working-together"
+    assert enrolled.last_visited_at >= first
