@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from learnapp import assets, catalogue, config, errors, i18n, logs, security
 from learnapp.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
@@ -16,6 +17,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         static_folder=str(config.PROJECT_ROOT / "static"),
     )
     config.configure(app, overrides)
+    if proxies := int(app.config["TRUSTED_PROXIES"]):
+        # Behind nginx: the client's address and scheme come from the proxy's headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     db.init_app(app)
     migrate.init_app(

@@ -16,6 +16,9 @@ DEFAULTS = {
     "STATIC_DIR": str(PROJECT_ROOT / "static"),
     "BASE_URL": "http://127.0.0.1:5000",
     "RATELIMIT_STORAGE_URI": "memory://",
+    # If Redis is unreachable, count in this process rather than fail the request.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front of the app (X-Forwarded-For hops)
     "ISSUER": "LearningAlliance — Building Knowledge Across Borders, Geneva",
     "LANGUAGES": ("en", "fr", "ar"),
     "CONTENT_RELOAD_SECONDS": 1.0,
@@ -40,6 +43,7 @@ ENVIRONMENT_KEYS = (
     "QUIZZES_DIR",
     "BASE_URL",
     "RATELIMIT_STORAGE_URI",
+    "TRUSTED_PROXIES",
 )
 
 

@@ -75,3 +75,21 @@ class TestThrottling:
         assert "Too many requests" in client.post(
             "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
         ).get_data(as_text=True)
+
+
+class TestBehindAProxy:
+    @pytest.fixture
+    def config_overrides(self):
+        return {"RATELIMIT_ENABLED": True, "TRUSTED_PROXIES": 1}
+
+    def test_login_throttle_counts_each_client_address_behind_the_proxy(self, client, make_user):
+        user = make_user()
+        token = client.csrf_token()
+
+        def failed_login(address: str) -> int:
+            data = {"email": user.email, "password": "wrong pass", "csrf_token": token}
+            headers = {"X-Forwarded-For": address}
+            return client.post("/login", data=data, headers=headers).status_code
+
+        assert [failed_login("203.0.113.7") for _ in range(11)][-1] == 429
+        assert failed_login("198.51.100.9") == 200  # another visitor is not locked out
