@@ -12,6 +12,22 @@ from learnapp.i18n import LANGUAGE_NAMES
 OTHER = "other"
 
 
+def new_password_field(label) -> PasswordField:
+    """A password being chosen: the length policy, stated up front."""
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=1000,
+                message=_l("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH),
+            ),
+        ],
+        description=_l("At least %(min)d characters.", min=MIN_PASSWORD_LENGTH),
+    )
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
@@ -27,18 +43,7 @@ class RegisterForm(FlaskForm):
     organisation_other = StringField(
         _l("Organisation name (if not in the list)"), validators=[Optional(), Length(max=200)]
     )
-    password = PasswordField(
-        _l("Password"),
-        validators=[
-            DataRequired(),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=1000,
-                message=_l("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH),
-            ),
-        ],
-        description=_l("At least %(min)d characters.", min=MIN_PASSWORD_LENGTH),
-    )
+    password = new_password_field(_l("Password"))
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
@@ -58,18 +63,7 @@ class RegisterForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        validators=[
-            DataRequired(),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=1000,
-                message=_l("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH),
-            ),
-        ],
-        description=_l("At least %(min)d characters.", min=MIN_PASSWORD_LENGTH),
-    )
+    password = new_password_field(_l("New password"))
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],

@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from learnapp.caching import not_modified, personal_etag, revalidate
 from learnapp.catalogue import course_or_404, step_url
 from learnapp.extensions import db
-from learnapp.progress import book, learner_data, service
+from learnapp.progress import access, book, learner_data, service
 
 bp = Blueprint("progress", __name__)
 
@@ -50,15 +50,9 @@ def lesson(course_slug: str, lesson_slug: str):
     course = course_or_404(course_slug)
     lesson = _lesson_or_404(course, lesson_slug)
     enrolled = service.enrolment(current_user, course)
-    if enrolled is None and not current_user.is_staff:
-        flash(_("Enrol in the course to read its lessons."), "info")
-        return redirect(url_for("catalogue.course", course_slug=course.slug))
     current = service.progress(current_user, course)
-    blocker = current.blocker(lesson)
-    if blocker and not current_user.is_staff:
-        return render_template(
-            "progress/locked.html", course=course, step=lesson, blocker=blocker
-        ), 403
+    if (refused := access.refusal(course, lesson, enrolled, current)) is not None:
+        return refused
     if enrolled:
         service.record_visit(enrolled, lesson)
     etag = personal_etag(

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from learnapp.catalogue import course_or_404
 from learnapp.errors import DomainMessage
 from learnapp.extensions import db
+from learnapp.progress import access
 from learnapp.progress import service as progress_service
 from learnapp.quizzes import service
 
@@ -25,15 +26,8 @@ def _load(course_slug: str, quiz_slug: str):
 def _check_access(course, quiz):
     """Enrolled learners, once the quiz is open; staff may always preview."""
     enrolled = progress_service.enrolment(current_user, course)
-    if enrolled is None and not current_user.is_staff:
-        return redirect(url_for("catalogue.course", course_slug=course.slug))
     current = progress_service.progress(current_user, course)
-    blocker = current.blocker(quiz)
-    if blocker and not current_user.is_staff:
-        return render_template(
-            "progress/locked.html", course=course, step=quiz, blocker=blocker
-        ), 403
-    return None
+    return access.refusal(course, quiz, enrolled, current)
 
 
 def _page(course, quiz, form, *, given=None, missing=(), status=200):
