@@ -15,6 +15,7 @@ MESSAGES = {
     403: (_l("Not allowed"), _l("You do not have access to this page.")),
     404: (_l("Page not found"), _l("We could not find that page. Check the address.")),
     405: (_l("Not allowed"), _l("That action is not possible on this page.")),
+    409: (_l("Not possible now"), _l("That action is not possible on this page.")),
     413: (_l("Too large"), _l("The file you sent is too large.")),
     429: (_l("Too many requests"), _l("Please wait a minute and try again.")),
     500: (_l("Something went wrong"), _l("We have been told about it. Please try again later.")),
