@@ -14,7 +14,9 @@ NEW_PASSWORD = "a brand new passphrase"
 
 
 def events() -> list[tuple[str, str]]:
-    rows = db.session.execute(db.select(AuditEvent.action, AuditEvent.reason))
+    rows = db.session.execute(
+        db.select(AuditEvent.action, AuditEvent.reason).order_by(AuditEvent.id)
+    )
     return [(action, reason) for action, reason in rows]
 
 

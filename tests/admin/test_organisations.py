@@ -31,7 +31,7 @@ def test_add_and_edit_an_organisation(client, admin):
     )
     db.session.expire_all()
     assert organisation("Birzeit University").country == "State of Palestine"
-    actions = db.session.scalars(db.select(AuditEvent.action)).all()
+    actions = db.session.scalars(db.select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == ["organisation.create", "organisation.update"]
     log = client.get("/admin/audit").get_data(as_text=True)
     table = log[log.find("<tbody>") : log.find("</tbody>")]

@@ -74,7 +74,7 @@ def test_delete_account_removes_personal_data_and_keeps_certificates_verifiable(
     assert "withdrawn their account" in page and "Rania" not in page
     kept = db.session.scalar(db.select(Certificate).where(Certificate.code == code))
     assert kept.sha256 == sha256 and kept.holder_withdrawn and kept.name == ""
-    actions = db.session.scalars(db.select(AuditEvent.action)).all()
+    actions = db.session.scalars(db.select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert "user.withdrawn" in actions
 
 
