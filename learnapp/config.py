@@ -18,6 +18,8 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "memory://",
     # If Redis is unreachable, count in this process rather than fail the request.
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    # A sliding window: no fresh allowance at the turn of each minute (and no flaky tests).
+    "RATELIMIT_STRATEGY": "moving-window",
     "TRUSTED_PROXIES": 0,  # reverse proxies in front of the app (X-Forwarded-For hops)
     "ISSUER": "LearningAlliance — Building Knowledge Across Borders, Geneva",
     "LANGUAGES": ("en", "fr", "ar"),
