@@ -51,6 +51,18 @@ NO_ORGANISATION = "none"
 STATUSES = ("enrolled", "not_started", "in_progress", "completed", "certified")
 
 
+# The summed fields of Figures, as the aggregate query names its columns.
+COUNTED = (
+    "enrolled",
+    "not_started",
+    "in_progress",
+    "completed",
+    "certified",
+    "best_sum",
+    "best_count",
+)
+
+
 @dataclass(frozen=True)
 class Filters:
     """What the dashboard, the learner list and the CSV are narrowed to."""
@@ -235,15 +247,7 @@ class Figures:
         return self.best_sum / self.best_count if self.best_count else None
 
     def add(self, other: Figures) -> None:
-        for name in (
-            "enrolled",
-            "not_started",
-            "in_progress",
-            "completed",
-            "certified",
-            "best_sum",
-            "best_count",
-        ):
+        for name in COUNTED:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -339,20 +343,7 @@ def dashboard(courses: Mapping[str, Course], filters: Filters = Filters()) -> Da
     total = Figures()
     for row in db.session.execute(statement).mappings():
         kind = row["kind"]
-        figures = Figures(
-            **{
-                name: int(row[name] or 0)
-                for name in (
-                    "enrolled",
-                    "not_started",
-                    "in_progress",
-                    "completed",
-                    "certified",
-                    "best_sum",
-                    "best_count",
-                )
-            }
-        )
+        figures = Figures(**{name: int(row[name] or 0) for name in COUNTED})
         if kind == "cell":
             by_course[row["course_slug"]].add(figures)
         elif kind == "org":
