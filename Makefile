@@ -3,6 +3,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# learnapp serve/run/doctor read them too: without LEARNAPP_BASE_URL, links and
+# certificates use http://HOST:PORT, and the app answers to HOST (see README).
+export HOST PORT
 PYTEST_ARGS ?=
 
 .PHONY: run test test-only dev bench lint translations messages clean
@@ -30,11 +33,13 @@ messages: $(VENV)/.run-installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o learnapp/translations/messages.pot .
 	$(BIN)/pybabel update -i learnapp/translations/messages.pot -d learnapp/translations
 
-## run: set everything up and serve on HOST:PORT (default 127.0.0.1:5000)
+## run: set everything up and serve on HOST:PORT (default 127.0.0.1:5000), the worker beside it
 run: $(VENV)/.run-installed translations
 	$(BIN)/learnapp db upgrade
 	$(BIN)/learnapp users ensure-admin
 	$(BIN)/learnapp courses check || echo "Some content has problems (see above); the valid courses are served."
+	$(BIN)/learnapp worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/learnapp serve --host $(HOST) --port $(PORT)
 
 ## dev: the debug server with reload

@@ -99,7 +99,9 @@ def issue(database_url: str, courses_dir: str, quizzes_dir: str, n: int) -> dict
 
         def issued(i: int) -> bytes:
             user, enrolled = people[i]
-            certificate = service.issue_certificate(user, course, enrolled)
+            certificate = service.issue_certificate(
+                user, course, enrolled, service.IssueSettings.from_config(app.config)
+            )
             db.session.commit()
             return certificate.pdf
 

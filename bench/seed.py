@@ -33,7 +33,7 @@ def email(number: int) -> str:
 def seed(app) -> None:
     """Fill the app's (empty, migrated) database; call inside an app context."""
     from learnapp.catalogue import catalogue
-    from learnapp.certificates.service import issue_certificate
+    from learnapp.certificates.service import IssueSettings, issue_certificate
     from learnapp.extensions import db
     from learnapp.models import Enrolment, LessonCompletion, User, now_utc
 
@@ -109,5 +109,5 @@ def seed(app) -> None:
                 Enrolment.user_id == user.id, Enrolment.course_slug == CERT_COURSE
             )
         )
-        issue_certificate(user, cert_course, enrolled)
+        issue_certificate(user, cert_course, enrolled, IssueSettings.from_config(app.config))
     db.session.commit()

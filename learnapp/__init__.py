@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from learnapp import assets, catalogue, config, errors, i18n, logs, security
-from learnapp.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+from learnapp import assets, catalogue, config, errors, i18n, logs, ratelimit, security
+from learnapp.extensions import babel, compress, csrf, db, login_manager, migrate
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -28,7 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
-    limiter.init_app(app)
+    ratelimit.init_app(app)
     compress.init_app(app)
     assets.init_app(app)
     security.init_app(app)
@@ -41,7 +41,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from learnapp.auth.views import bp as auth_bp
     from learnapp.catalogue.views import bp as catalogue_bp
     from learnapp.certificates.views import bp as certificates_bp
+    from learnapp.credentials.views import bp as credentials_bp
     from learnapp.health import bp as health_bp
+    from learnapp.mail.views import bp as mail_bp
     from learnapp.progress.views import bp as progress_bp
     from learnapp.quizzes.views import bp as quizzes_bp
 
@@ -49,7 +51,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         auth_bp,
         admin_bp,
         health_bp,
+        mail_bp,
         certificates_bp,
+        credentials_bp,
         quizzes_bp,
         progress_bp,
         catalogue_bp,

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import sqlite3
 import sys
+import unicodedata
 from pathlib import Path
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate.cli import db as db_group
 
+from learnapp.config import served_address
 from learnapp.extensions import db
 from learnapp.models import Role, User
 
@@ -57,28 +60,42 @@ def users() -> None:
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.LEARNER.value)
-@click.option("--organisation", default=None, help="Organisation name (created if new).")
+@click.option(
+    "--organisation",
+    default=None,
+    help="Organisation name (created if new); a manager manages it.",
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def users_create(email, name, role, organisation, password_stdin) -> None:
     """Create an account; the password is read from stdin or prompted."""
     from learnapp.auth import service
+    from learnapp.auth.names import InvalidName
 
+    if role == Role.MANAGER and not organisation:
+        raise click.UsageError("a manager needs --organisation (the organisation managed)")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    org = service.find_or_create_organisation(organisation) if organisation else None
+    try:
+        org = service.find_or_create_organisation(organisation) if organisation else None
+    except InvalidName as error:
+        raise click.ClickException(f"--organisation: {error.message}") from error
     try:
         user = service.create_user(
             email=email, name=name, password=password, role=role, organisation=org
         )
+    except InvalidName as error:
+        raise click.ClickException(f"--name: {error.message}") from error
     except service.EmailTaken as error:
         raise click.ClickException(f"an account with the e-mail {email} already exists") from error
     except service.WeakPassword as error:
         raise click.ClickException(
             f"the password must have at least {service.MIN_PASSWORD_LENGTH} characters"
         ) from error
+    if role == Role.MANAGER:
+        user.managed_organisations = [org]
     db.session.commit()
     click.echo(f"Created {user.role} {user.email}")
 
@@ -121,12 +138,18 @@ def _content_dirs(courses_dir: str | None, quizzes_dir: str | None) -> tuple[str
 @with_appcontext
 def courses_check(courses_dir, quizzes_dir) -> None:
     """Validate all content: one `path:line: message` line per problem; exit 1 on errors."""
+    from flask import current_app
+
+    from learnapp.catalogue import content_limits
     from learnapp.content.loader import load_catalogue
 
-    catalogue = load_catalogue(*_content_dirs(courses_dir, quizzes_dir))
-    for problem in catalogue.problems:
+    limits = content_limits(current_app)
+    catalogue = load_catalogue(*_content_dirs(courses_dir, quizzes_dir), limits=limits)
+    template_errors = _certificate_template_problems(catalogue.courses.values())
+    for problem in (*catalogue.problems, *template_errors):
         click.echo(str(problem))
-    errors, warnings = len(catalogue.errors), len(catalogue.warnings)
+    errors = len(catalogue.errors) + len(template_errors)
+    warnings = len(catalogue.warnings)
     click.echo(
         f"{len(catalogue.courses)} course(s) valid; {errors} error(s), {warnings} warning(s).",
         err=True,
@@ -135,16 +158,42 @@ def courses_check(courses_dir, quizzes_dir) -> None:
         sys.exit(1)
 
 
+def _certificate_template_problems(courses) -> list:
+    """Render each course's own certificate template once, as issuing would."""
+    from flask import current_app
+
+    from learnapp.certificates.render import template_problems
+
+    problems = []
+    for course in courses:
+        readings = (course, *course.translations.values()) if course.certificate else ()
+        for reading in readings:  # certificate.html, then certificate.fr.html and the like
+            if reading.certificate_template and (
+                reading is course or reading.certificate_template != course.certificate_template
+            ):
+                problems += template_problems(
+                    reading.certificate_template,
+                    course_title=reading.title,
+                    course_dir=course.path,
+                    static_dir=current_app.config["STATIC_DIR"],
+                    language=reading.language,
+                )
+    return problems
+
+
 @courses.command("list")
 @with_appcontext
 def courses_list() -> None:
-    """Slug, title, language, status, lessons and quizzes of every valid course."""
+    """Slug, title, languages (default first), status, lessons and quizzes of every course."""
+    from flask import current_app
+
+    from learnapp.catalogue import content_limits
     from learnapp.content.loader import load_catalogue
 
-    catalogue = load_catalogue(*_content_dirs(None, None))
-    rows = [("slug", "title", "language", "status", "lessons", "quizzes")]
+    catalogue = load_catalogue(*_content_dirs(None, None), limits=content_limits(current_app))
+    rows = [("slug", "title", "languages", "status", "lessons", "quizzes")]
     rows += [
-        (c.slug, c.title, c.language, c.status, str(len(c.lessons)), str(len(c.quizzes)))
+        (c.slug, c.title, ",".join(c.languages), c.status, str(len(c.lessons)), str(len(c.quizzes)))
         for c in catalogue.courses.values()
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -156,23 +205,132 @@ def courses_list() -> None:
         click.echo(f"{slug}: not served, it has errors (run `learnapp courses check`)", err=True)
 
 
+@main.group()
+def certificates() -> None:
+    """Issue the certificates that are still due; sign credentials for old ones."""
+
+
+@certificates.command("issue-pending")
+@with_appcontext
+def certificates_issue_pending() -> None:
+    """Issue every certificate whose issue failed or is still due; exit 1 if any fails."""
+    from learnapp.catalogue import catalogue
+    from learnapp.completion import issue_pending
+
+    report = issue_pending(catalogue().courses)
+    for cert in report.issued:
+        click.echo(f"issued {cert.code} to user {cert.user_id} ({cert.course_slug})")
+    for failed in report.failed:
+        click.echo(
+            f"failed user {failed.user_id} ({failed.course_slug}): {failed.certificate_error}",
+            err=True,
+        )
+    click.echo(f"{len(report.issued)} issued, {len(report.failed)} failed.", err=True)
+    if report.failed:
+        sys.exit(1)
+
+
+@certificates.command("backfill-credentials")
+@with_appcontext
+def certificates_backfill_credentials() -> None:
+    """Sign an Open Badges credential for each certificate issued before they existed."""
+    from flask import current_app
+
+    from learnapp.catalogue import catalogue
+    from learnapp.certificates.service import IssueSettings, backfill_credentials
+    from learnapp.extensions import db
+
+    codes = backfill_credentials(catalogue().courses, IssueSettings.from_config(current_app.config))
+    db.session.commit()
+    for code in codes:
+        click.echo(f"signed {code}")
+    click.echo(f"{len(codes)} credential(s) signed.", err=True)
+
+
 @main.command()
-@click.option(
-    "--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="HOST or 127.0.0.1"
-)
-@click.option(
-    "--port",
-    type=int,
-    default=lambda: int(os.environ.get("PORT", "5000")),
-    show_default="PORT or 5000",
-)
+@click.option("--host", default=lambda: served_address()[0], show_default="HOST or 127.0.0.1")
+@click.option("--port", type=int, default=lambda: served_address()[1], show_default="PORT or 5000")
 @click.option("--workers", type=int, default=None, help="Default: 2 × CPUs + 1, at most 8.")
 @click.option("--threads", type=int, default=4, show_default=True)
 def serve(host, port, workers, threads) -> None:
     """Serve the app with gunicorn (production server)."""
+    from flask.cli import ScriptInfo
+
+    from learnapp.doctor import base_url_problems
     from learnapp.server import run_gunicorn
 
+    # The workers derive the base URL (when unset) and the trusted hosts from these.
+    os.environ["HOST"], os.environ["PORT"] = host, str(port)
+    app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+    base_url = app.config["BASE_URL"]
+    for problem in base_url_problems(base_url, host, port, int(app.config["TRUSTED_PROXIES"])):
+        click.secho(f"WARNING: {problem}.", err=True, fg="red", bold=True)
+        click.secho("  Set LEARNAPP_BASE_URL to the address readers open.", err=True, fg="red")
+    if app.config.get("BASE_URL_DERIVED"):
+        click.echo(f"LEARNAPP_BASE_URL is not set: links and certificates use {base_url}", err=True)
     run_gunicorn(host=host, port=port, workers=workers, threads=threads)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="One round (send what is due, run the jobs), then exit.")
+@click.option(
+    "--interval", type=float, default=60.0, show_default=True, help="Seconds between rounds."
+)
+@with_appcontext
+def worker(once, interval) -> None:
+    """Send the outbox's due e-mail and run the periodic jobs (reminders); any number may run."""
+    import signal
+    import time
+
+    from flask import current_app
+
+    from learnapp.mail.sender import InvalidMailURL, configured_server, worker_name
+
+    try:
+        server = configured_server()
+    except InvalidMailURL as error:
+        raise click.ClickException(str(error)) from error
+    if server is None:
+        click.echo("LEARNAPP_MAIL_URL is not set: messages stay in the outbox, unsent.", err=True)
+    name = worker_name()
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    while True:
+        started = time.monotonic()
+        try:
+            _worker_round(current_app, server, name)
+        except Exception:  # a database outage: log it and try again next round
+            db.session.rollback()
+            current_app.logger.exception("worker round failed")
+            if once:
+                raise
+        if once or stopping:
+            return
+        while not stopping and time.monotonic() - started < interval:
+            time.sleep(min(1.0, interval))
+        if stopping:
+            return
+
+
+def _worker_round(app, server, name: str) -> None:
+    from learnapp.catalogue import catalogue
+    from learnapp.mail.reminders import send_reminders
+    from learnapp.mail.sender import drain
+    from learnapp.mail.service import purge_sent
+
+    with app.test_request_context(base_url=app.config["BASE_URL"]):  # links in the messages
+        reminded = send_reminders(catalogue().courses)
+        purge_sent()
+        db.session.commit()
+    if reminded:
+        click.echo(f"{reminded} reminder(s) queued", err=True)
+    if server is not None:
+        delivery = drain(server, name)
+        if delivery.sent or delivery.retrying or delivery.failed:
+            click.echo(
+                f"{delivery.sent} sent, {delivery.retrying} to retry, {delivery.failed} failed",
+                err=True,
+            )
 
 
 @main.command()
@@ -187,3 +345,68 @@ def doctor() -> None:
     click.echo(report(checks))
     if any(check.status == "failure" for check in checks):
         sys.exit(1)
+
+
+@main.group()
+def quizzes() -> None:
+    """Import quizzes written for other platforms."""
+
+
+@quizzes.command("import-gift")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--course", "slug", required=True, help="Slug of the course the quiz is for.")
+@click.option("--title", default=None, help="Quiz title (default: from the file name).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Quiz file to write (default: quizzes/<course>/NN-<title>.md).")  # fmt: skip
+@click.option("--skip-unsupported", is_flag=True, help="Exit 0 even if questions were skipped.")
+@with_appcontext
+def quizzes_import_gift(file: Path, slug, title, out, skip_unsupported) -> None:
+    """Convert a Moodle GIFT file into a quiz; `FILE:line: unsupported …` for what is left out."""
+    from flask import current_app
+    from flask_babel import force_locale, gettext
+
+    from learnapp.catalogue import content_limits
+    from learnapp.content.gift import import_gift
+    from learnapp.content.loader import load_catalogue
+
+    dirs = _content_dirs(None, None)
+    course = load_catalogue(*dirs, limits=content_limits(current_app)).courses.get(slug)
+    if course is None:
+        raise click.ClickException(f'no valid course "{slug}" (see `learnapp courses list`)')
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{file}: not UTF-8 text; save it as UTF-8") from error
+    named = " ".join(file.name.split(".")[0].replace("-", " ").replace("_", " ").split())
+    title = " ".join((title or named[:1].upper() + named[1:]).split())
+    with force_locale(course.language):
+        labels = (gettext("True"), gettext("False"))
+    result = import_gift(text, path=str(file), title=title or "Quiz", true_false=labels)
+    for problem in (*result.errors, *result.skipped, *result.notes):
+        click.echo(str(problem))
+    if result.errors or not result.questions:
+        raise click.ClickException(f"{file}: nothing written (no question to convert, or errors)")
+    out = out or _next_quiz_path(Path(dirs[1]) / slug, title)
+    if out.exists():
+        raise click.ClickException(f"{out} exists already: choose another --out")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(result.markdown, encoding="utf-8")
+    check = load_catalogue(*dirs, limits=content_limits(current_app))
+    root = Path(dirs[0]).resolve().parent
+    written = [p for p in check.errors if (root / p.path).resolve() == out.resolve()]
+    if written:  # say what to fix, and leave the course as it was
+        out.unlink()
+        raise click.ClickException("\n".join(map(str, written)))
+    click.echo(f"Wrote {len(result.questions)} question(s) to {out}", err=True)
+    if result.skipped and not skip_unsupported:
+        sys.exit(1)
+
+
+def _next_quiz_path(folder: Path, title: str) -> Path:
+    """quizzes/<course>/NN-slug.md, numbered after the course's last quiz."""
+    from learnapp.content.names import split_name
+
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60].strip("-") or "quiz"
+    numbers = [parts[0] for f in folder.glob("*.md") if (parts := split_name(f.name, ".md"))]
+    return folder / f"{max(numbers, default=0) + 1:02d}-{slug}.md"

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
+import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
+
+from learnapp.credentials import keys
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -14,9 +20,10 @@ DEFAULTS = {
     "COURSES_DIR": str(PROJECT_ROOT / "courses"),
     "QUIZZES_DIR": str(PROJECT_ROOT / "quizzes"),
     "STATIC_DIR": str(PROJECT_ROOT / "static"),
-    "BASE_URL": "http://127.0.0.1:5000",
-    "RATELIMIT_STORAGE_URI": "memory://",
-    # If Redis is unreachable, count in this process rather than fail the request.
+    # Counted in the app's database (learnapp/ratelimit.py), so the limits hold across
+    # workers and nodes; redis://… takes that traffic off the database.
+    "RATELIMIT_STORAGE_URI": "database://",
+    # If the storage is unreachable, count in this process rather than fail the request.
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     # A sliding window: no fresh allowance at the turn of each minute (and no flaky tests).
     "RATELIMIT_STRATEGY": "moving-window",
@@ -24,6 +31,11 @@ DEFAULTS = {
     "ISSUER": "LearningAlliance — Building Knowledge Across Borders, Geneva",
     "LANGUAGES": ("en", "fr", "ar"),
     "CONTENT_RELOAD_SECONDS": 1.0,
+    # Overrides of content.loader.Limits (bytes, nesting, render seconds per course...).
+    "CONTENT_LIMITS": {},
+    # The offline course PDF is built in a child process with these caps (progress/book.py).
+    "BOOK_MEMORY_BYTES": 1024 * 1024 * 1024,
+    "BOOK_SECONDS": 60.0,
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
@@ -35,6 +47,9 @@ DEFAULTS = {
     "COMPRESS_STREAMS": False,
     "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,  # static URLs carry a fingerprint
     "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+    # smtp://user:pass@host:587?starttls=1 or smtps://…; empty: nothing is sent, the
+    # outbox still records each message (learnapp/mail).
+    "MAIL_URL": "",
 }
 
 # LEARNAPP_<NAME> environment variables that are read (SPEC §4).
@@ -46,7 +61,16 @@ ENVIRONMENT_KEYS = (
     "BASE_URL",
     "RATELIMIT_STORAGE_URI",
     "TRUSTED_PROXIES",
+    "TRUSTED_HOSTS",
+    "MAIL_URL",
+    "MAIL_FROM",
+    "ISSUER_KEY",
+    "ISSUER_PREVIOUS_KEYS",
 )
+# `learnapp serve` binds these (HOST and PORT in the environment, as `make run` passes them).
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 5000
+ALL_INTERFACES = ("0.0.0.0", "::", "[::]", "")
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
 def configure(app: Flask, overrides: dict | None = None) -> None:
@@ -59,17 +83,86 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
             app.config[key] = value
     app.config.update(overrides or {})
 
+    host, port = served_address()
+    if not app.config.get("BASE_URL"):
+        # Unset: the address actually served, so links printed on certificates work there.
+        app.config["BASE_URL"] = served_url(host, port)
+        app.config["BASE_URL_DERIVED"] = True
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(
+        app.config["BASE_URL"], host, app.config.get("TRUSTED_HOSTS")
+    )
+
+    if not app.config.get("MAIL_FROM"):
+        domain = urlsplit(app.config["BASE_URL"]).hostname or "localhost"
+        app.config["MAIL_FROM"] = (
+            f"LearnApp <learnapp@{'localhost' if is_loopback(domain) else domain}>"
+        )
     app.config.setdefault("DATABASE_URL", _default_database_url(app))
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(app)
+    if not app.config.get("ISSUER_KEY"):
+        app.config["ISSUER_KEY"] = _instance_issuer_key(app)
     if "SESSION_COOKIE_SECURE" not in (overrides or {}):
         app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
+
+
+def served_address() -> tuple[str, int]:
+    """The host and port `learnapp serve` binds: HOST and PORT, else 127.0.0.1:5000."""
+    return os.environ.get("HOST") or DEFAULT_HOST, int(os.environ.get("PORT") or DEFAULT_PORT)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def served_url(host: str, port: int) -> str:
+    """http://host:port; on all interfaces, this machine's name stands for the host."""
+    if host in ALL_INTERFACES:
+        host = socket.gethostname()
+    return f"http://{_url_host(host)}:{port}"
+
+
+def trusted_hosts(base_url: str, served_host: str, extra: str | list | None) -> list[str]:
+    """Host names requests may carry: the base URL's, the served one, loopback, the extra ones.
+
+    Any other Host (or X-Forwarded-Host) header gets 400, so no link or redirect can be
+    built on an address an attacker chose.
+    """
+    if isinstance(extra, str):
+        extra = re.split(r"[\s,]+", extra)
+    names = [urlsplit(base_url).hostname or "", *LOOPBACK_HOSTS, *(extra or ())]
+    if served_host in ALL_INTERFACES:
+        names.append(socket.gethostname())
+    else:
+        names.append(served_host)
+    found = []
+    for name in names:
+        name = _url_host(name.strip().lower())
+        if name and name not in ALL_INTERFACES and name not in found:
+            found.append(name)
+    return found
+
+
+def is_loopback(host: str) -> bool:
+    """localhost, 127.x.x.x or ::1."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _default_database_url(app: Flask) -> str:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{Path(app.instance_path) / 'learnapp.db'}"
+
+
+def _instance_issuer_key(app: Flask) -> str:
+    """The credential signing key generated in instance/ (see credentials/keys.py)."""
+    return keys.load_or_create(app.instance_path)
 
 
 def _instance_secret_key(app: Flask) -> str:

@@ -2,9 +2,45 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+from dataclasses import dataclass
+
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from learnapp.extensions import db
+
+# The largest id a database column holds here (PostgreSQL's integer): routes, forms and
+# lookups refuse anything larger before it reaches the database.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(text: str | None) -> int | None:
+    """A database id written as plain digits, or None for anything else."""
+    if text and text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID:
+        return int(text)
+    return None
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Which page of a list is shown: `page` is 1-based and always exists."""
+
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+def paging(total: int, page: int, per_page: int) -> Paging:
+    """The page asked for, clamped to the pages there are (one page even when empty)."""
+    pages = max(1, -(-total // per_page))
+    return Paging(total, min(max(page, 1), pages), pages, per_page)
 
 
 def insert_or_ignore(model, **values) -> bool:
@@ -17,3 +53,49 @@ def insert_or_ignore(model, **values) -> bool:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
     return result.rowcount == 1
+
+
+# What "the database cannot save" looks like: SQLite's result codes (the primary code,
+# the low byte of an extended one) and PostgreSQL's SQLSTATEs.
+_SQLITE_CANNOT_SAVE = {sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR}
+_POSTGRES_CANNOT_SAVE = {
+    "53100",  # disk_full
+    "25006",  # read_only_sql_transaction (default_transaction_read_only, a standby)
+    "58030",  # io_error
+}
+# Below this much free space beside a SQLite file, /healthz says it cannot save.
+MIN_FREE_BYTES = 8 * 1024 * 1024
+
+
+def cannot_save(error: BaseException) -> bool:
+    """True for a disk-full, read-only or I/O error of the database (not a bug of ours)."""
+    original = getattr(error, "orig", error)
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_CANNOT_SAVE
+    return getattr(original, "sqlstate", None) in _POSTGRES_CANNOT_SAVE
+
+
+def database_writable() -> bool:
+    """Whether the database can take a write now, judged without writing (cheap, no lock)."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        # True on a hot standby, or with default_transaction_read_only set.
+        read_only = "SELECT current_setting('transaction_read_only') = 'on' OR pg_is_in_recovery()"
+        return not connection.scalar(text(read_only))
+    if connection.scalar(text("PRAGMA query_only")):
+        return False
+    pages = connection.scalar(text("PRAGMA page_count"))
+    if pages >= connection.scalar(text("PRAGMA max_page_count")) and not connection.scalar(
+        text("PRAGMA freelist_count")
+    ):
+        return False
+    path = connection.engine.url.database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return True
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        space = os.statvfs(folder)
+    except OSError:
+        return False
+    return space.f_bavail * space.f_frsize >= MIN_FREE_BYTES and os.access(folder, os.W_OK)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import text
 
 from learnapp.certificates.render import harfbuzz_subset_available
+from learnapp.config import is_loopback, served_address
+from learnapp.credentials.issuer import Issuer
+from learnapp.credentials.keys import KEY_FILE, InvalidKey
 from learnapp.extensions import db
 
 Status = Literal["ok", "warning", "failure"]
@@ -45,13 +50,17 @@ def run_checks(app: Flask) -> list[Check]:
     checks = [database, check_migrations(app) if database.status == "ok" else _skipped()]
     checks += [
         check_secret_key(app),
+        check_issuer_key(app),
         check_base_url(app),
         check_fonts(app),
         check_harfbuzz(),
         check_pdf_renderer(),
         check_content(app),
         check_rate_limit_storage(app),
+        check_mail(app),
     ]
+    if checks[1].status == "ok":  # the migrated tables are there
+        checks.append(check_outbox())
     return checks
 
 
@@ -147,9 +156,70 @@ def check_secret_key(app: Flask) -> Check:
     return Check("secret key", "ok", "set in the instance configuration")
 
 
-def check_base_url(app: Flask) -> Check:
+def check_issuer_key(app: Flask) -> Check:
+    """The Ed25519 key that signs the Open Badges credentials (learnapp/credentials)."""
+    fix = (
+        "set LEARNAPP_ISSUER_KEY to the same key on every node: copy instance/issuer_key "
+        "from the node that has issued credentials (see README, Verifiable credentials)"
+    )
+    try:
+        issuer = Issuer.from_config(app.config)
+    except InvalidKey as error:
+        return Check("issuer key", "failure", f"unusable: {error}", fix)
+    method = issuer.verification_method
+    if os.environ.get("LEARNAPP_ISSUER_KEY"):
+        return Check("issuer key", "ok", f"LEARNAPP_ISSUER_KEY is set; {method}")
+    generated = Path(app.instance_path) / KEY_FILE
+    if not (generated.is_file() and generated.read_text().strip() == app.config["ISSUER_KEY"]):
+        return Check("issuer key", "ok", f"set in the instance configuration; {method}")
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("redis"):  # several nodes
+        detail = f"generated on this node ({generated}): each node would sign with its own key"
+        return Check("issuer key", "failure", detail, fix)
+    return Check("issuer key", "ok", f"generated in {generated}; {method}")
+
+
+def base_url_problems(base_url: str, host: str, port: int, proxies: int = 0) -> list[str]:
+    """Why links built on BASE_URL would not reach an app served on host:port (or nothing)."""
+    parts = urlsplit(base_url)
+    url_host = parts.hostname or ""
+    try:
+        url_port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return [f"LEARNAPP_BASE_URL {base_url} has no valid port"]
+    lasting = "certificates (their printed link and QR code, which never change) and reset links"
+    problems = []
+    if is_loopback(url_host) and not is_loopback(host):
+        problems.append(
+            f"LEARNAPP_BASE_URL {base_url} is a loopback address, but the app is served on "
+            f"{host}:{port}: {lasting} would send every reader to their own computer"
+        )
+    # Behind a proxy the public port differs from the served one, as it should.
+    direct = not proxies and (
+        is_loopback(url_host) or url_host == host.strip("[]") or parts.port is not None
+    )
+    if direct and url_port != port:
+        problems.append(
+            f"LEARNAPP_BASE_URL {base_url} names port {url_port}, but the app is served on "
+            f"port {port}: {lasting} would point at another server"
+        )
+    return problems
+
+
+def check_base_url(app: Flask, served: tuple[str, int] | None = None) -> Check:
     base_url = app.config.get("BASE_URL", "")
+    host, port = served or served_address()
     fix = "set LEARNAPP_BASE_URL to the public address, e.g. https://learn.example.org"
+    problems = base_url_problems(base_url, host, port, int(app.config.get("TRUSTED_PROXIES", 0)))
+    if problems:
+        return Check("base URL", "warning", "; ".join(problems), fix)
+    if app.config.get("BASE_URL_DERIVED"):
+        return Check(
+            "base URL",
+            "warning",
+            f"LEARNAPP_BASE_URL is not set, so the served address {base_url} is used: "
+            "certificates would print it as the verification link",
+            fix,
+        )
     if base_url.rstrip("/") == DEFAULT_BASE_URL:
         return Check(
             "base URL",
@@ -222,10 +292,17 @@ def check_content(app: Flask) -> Check:
 
 
 def check_rate_limit_storage(app: Flask) -> Check:
-    uri = str(app.config.get("RATELIMIT_STORAGE_URI", "memory://"))
+    uri = str(app.config.get("RATELIMIT_STORAGE_URI", "database://"))
     scheme = uri.split("://")[0]
+    if scheme == "database":
+        return Check("rate limits", "ok", "counted in the database, shared by every worker")
     if scheme == "memory":
-        return Check("rate limits", "ok", "memory:// counts per process (use redis:// with nodes)")
+        return Check(
+            "rate limits",
+            "warning",
+            "memory:// counts in each worker process: n workers let n times the limits through",
+            "unset LEARNAPP_RATELIMIT_STORAGE_URI (the database counts) or use redis://",
+        )
     if scheme not in ("redis", "rediss"):
         return Check("rate limits", "ok", f"{scheme}:// storage (not checked)")
     import redis
@@ -241,3 +318,68 @@ def check_rate_limit_storage(app: Flask) -> Check:
             "start Redis or correct LEARNAPP_RATELIMIT_STORAGE_URI: logins fail while it is down",
         )
     return Check("rate limits", "ok", f"Redis at {shown} answers")
+
+
+def check_mail(app: Flask) -> Check:
+    """LEARNAPP_MAIL_URL: unset (nothing is sent), unusable, or a server that answers."""
+    import smtplib
+
+    from learnapp.mail.message import sender_address
+    from learnapp.mail.sender import MailServer
+
+    url = app.config.get("MAIL_URL")
+    if not url:
+        return Check(
+            "mail",
+            "warning",
+            "LEARNAPP_MAIL_URL is not set: no e-mail is sent (messages stay in the outbox); "
+            "forgotten passwords go through an administrator's reset link",
+            "set LEARNAPP_MAIL_URL=smtp://user:pass@host:587?starttls=1 and LEARNAPP_MAIL_FROM",
+        )
+    try:
+        server = MailServer.from_url(url)
+        sender_address(app.config["MAIL_FROM"])
+    except ValueError as error:
+        return Check(
+            "mail", "failure", str(error), "correct LEARNAPP_MAIL_URL / LEARNAPP_MAIL_FROM"
+        )
+    try:
+        server.connect().quit()
+    except (OSError, smtplib.SMTPException) as error:
+        return Check(
+            "mail",
+            "failure",
+            f"the SMTP server {server.describe()} does not accept us ({error})",
+            "check the host, port, TLS option and credentials; messages wait in the outbox",
+        )
+    return Check("mail", "ok", f"{server.describe()} answers; sending as {app.config['MAIL_FROM']}")
+
+
+def check_outbox() -> Check:
+    """Messages that failed, or wait long past their time (is `learnapp worker` running?)."""
+    from learnapp.models import OutboxMessage, now_utc
+
+    waiting = (
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+        OutboxMessage.due_at < now_utc() - dt.timedelta(minutes=10),
+    )
+    late = db.session.scalar(db.select(db.func.count(OutboxMessage.id)).where(*waiting))
+    failed = db.session.scalar(
+        db.select(db.func.count(OutboxMessage.id)).where(OutboxMessage.failed_at.is_not(None))
+    )
+    if failed:
+        return Check(
+            "outbox",
+            "warning",
+            f"{failed} message(s) failed for good",
+            "see the admin E-mail page (/admin/email): the errors, and Retry",
+        )
+    if late and current_app.config.get("MAIL_URL"):
+        return Check(
+            "outbox",
+            "warning",
+            f"{late} message(s) due more than 10 minutes ago are not sent",
+            "run `learnapp worker` (`make run` starts it; see docs/deploy.md)",
+        )
+    return Check("outbox", "ok", "nothing late, nothing failed")

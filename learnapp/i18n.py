@@ -1,7 +1,10 @@
 """Locale choice: the profile, else the visitor's choice, else Accept-Language."""
 
-from flask import Flask, current_app, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+import datetime as dt
+
+from babel.dates import get_datetime_format
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import format_date, format_decimal, format_time, get_locale
 from flask_login import current_user
 
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
@@ -10,6 +13,8 @@ LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # the command line: messages in the default language
+        return languages[0]
     if current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     if session.get("lang") in languages:
@@ -23,10 +28,24 @@ def text_direction(language: str | None) -> str:
     return "rtl" if base in RTL_LANGUAGES else "ltr"
 
 
+def medium_date(value: dt.date | dt.datetime | None, time: bool = False) -> str:
+    """The UI's one date format: the locale's medium date (`Mar 14, 2026`, `14 mars 2026`).
+
+    With `time`, a datetime also gets the locale's short time, joined the locale's way.
+    Every page uses this (the `date` template filter); CSV files keep ISO dates.
+    """
+    if value is None:
+        return ""
+    day = format_date(value, "medium")
+    if not time or not isinstance(value, dt.datetime):
+        return day
+    pattern = get_datetime_format("medium", locale=get_locale())
+    return pattern.replace("{1}", day).replace("{0}", format_time(value, "short"))
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(
-        format_date=format_date, format_datetime=format_datetime, format_decimal=format_decimal
-    )
+    app.jinja_env.globals.update(format_decimal=format_decimal)
+    app.jinja_env.filters["date"] = medium_date
 
     @app.context_processor
     def locale_context():

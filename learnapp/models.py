@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     text,
 )
@@ -50,6 +51,7 @@ class UTCDateTime(TypeDecorator):
 class Role(enum.StrEnum):
     LEARNER = "learner"
     TRAINER = "trainer"
+    MANAGER = "manager"  # a partner's focal point: the reports of their organisations only
     ADMIN = "admin"
 
 
@@ -66,6 +68,17 @@ class Organisation(db.Model):
     kind: Mapped[str] = mapped_column(String(20), default=OrganisationKind.OTHER)
     country: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # Typed by a learner at registration: listed for others only once an admin approves it.
+    pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+organisation_manager = db.Table(
+    "organisation_manager",
+    db.Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    db.Column(
+        "organisation_id", ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
 
 
 class User(db.Model):
@@ -81,8 +94,14 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Turned off from a reminder's signed link or the account page (learnapp/mail).
+    reminders_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    # A manager's organisations (ignored for any other role).
+    managed_organisations: Mapped[list[Organisation]] = relationship(
+        secondary=organisation_manager, order_by=Organisation.name
+    )
 
     __table_args__ = (Index("uq_user_email_lower", func.lower(email), unique=True),)
 
@@ -108,6 +127,15 @@ class User(db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == Role.MANAGER
+
+    @property
+    def sees_reports(self) -> bool:
+        """Admins (every organisation) and managers (their own): the dashboard and lists."""
+        return self.role in (Role.MANAGER, Role.ADMIN)
 
     @property
     def is_staff(self) -> bool:
@@ -147,10 +175,55 @@ class Enrolment(db.Model):
     last_visited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     completed_version: Mapped[str | None] = mapped_column(String(64))
+    # Set when issuing the certificate failed after the completion was saved (the
+    # completion is kept; `learnapp certificates issue-pending` retries); cleared on success.
+    certificate_error: Mapped[str | None] = mapped_column(Text)
+    certificate_failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The last reminder e-mail about this course (learnapp/mail/reminders.py).
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
 
     __table_args__ = (UniqueConstraint("user_id", "course_slug"),)
+
+
+class Cohort(db.Model):
+    """A named group of learners with courses to finish, each by an optional date:
+    "Ministry of Education, spring 2027: course 01 by 31 March"."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # The partner organisation whose managers run it; None for one an admin runs alone.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    courses: Mapped[list[CohortCourse]] = relationship(
+        cascade="all, delete-orphan", order_by="CohortCourse.course_slug"
+    )
+
+
+class CohortCourse(db.Model):
+    cohort_id: Mapped[int] = mapped_column(
+        ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True
+    )
+    course_slug: Mapped[str] = mapped_column(String(100), primary_key=True)
+    due_on: Mapped[dt.date | None] = mapped_column(db.Date)
+
+
+class CohortMember(db.Model):
+    cohort_id: Mapped[int] = mapped_column(
+        ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    cohort: Mapped[Cohort] = relationship(lazy="joined")
+    user: Mapped[User] = relationship()
 
 
 class LessonCompletion(db.Model):
@@ -195,6 +268,8 @@ class Certificate(db.Model):
     course_slug: Mapped[str] = mapped_column(String(100), index=True)
     name: Mapped[str] = mapped_column(String(200))
     course_title: Mapped[str] = mapped_column(String(300))
+    # The language the certificate is worded in (and its course title printed in).
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     course_version: Mapped[str] = mapped_column(String(64))
     completed_on: Mapped[dt.date] = mapped_column(db.Date)
     duration_minutes: Mapped[int | None] = mapped_column(Integer)
@@ -202,6 +277,8 @@ class Certificate(db.Model):
     expires_on: Mapped[dt.date | None] = mapped_column(db.Date)
     pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # The signed Open Badges 3.0 credential (JSON text), stored at issue time, never changed.
+    credential: Mapped[str | None] = mapped_column(Text, deferred=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str] = mapped_column(Text, default="")
     holder_withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -234,6 +311,46 @@ class PasswordReset(db.Model):
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class RateLimitHit(db.Model):
+    """One counted request of a rate limit (learnapp/ratelimit.py): shared by all workers."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255))
+    cost: Mapped[int] = mapped_column(Integer, default=1)
+    hit_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+    __table_args__ = (Index("ix_rate_limit_hit_key", "key", "hit_at"),)
+
+
+class OutboxMessage(db.Model):
+    """An e-mail to send, written in the transaction of the change that causes it.
+
+    A sender claims due rows (`claimed_until`), delivers them over SMTP and marks them
+    sent; a failure moves `due_at` later, and after the last attempt marks the row failed.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    to_name: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_outbox_due", "sent_at", "failed_at", "due_at"),)
 
 
 # Indexes the administration queries need (issue 7): progress and best scores per

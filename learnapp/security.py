@@ -1,8 +1,12 @@
 """Security headers on every response; URLs and forms the database can take."""
 
+import mimetypes
+
 from flask import Flask, abort, request, session
 from flask.wrappers import Response
 from werkzeug.routing import IntegerConverter
+
+from learnapp.dbutil import MAX_ID
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -26,6 +30,50 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
+
+
+# Course assets are trainers' files served from the app's own origin: never a document
+# that can run script (sandbox: an opaque origin, no scripts, no forms, no dialogs), never
+# a script or style the page CSP's 'self' would trust (no such type, and nosniff). Inline
+# <style> and data: images are what drawing tools put in an SVG shown by <img>.
+ASSET_CONTENT_SECURITY_POLICY = "; ".join(
+    ("sandbox", "default-src 'none'", "img-src data:", "style-src 'unsafe-inline'")
+)
+ASSET_HEADERS = {
+    "Content-Security-Policy": ASSET_CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+# Shown in the browser; every other asset is a download. An SVG is a document that can
+# hold script: it displays through <img> (which ignores the disposition), and opened
+# directly it is saved, not shown.
+SHOWN_ASSET_TYPES = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "application/pdf",
+     "text/plain"}
+)  # fmt: skip
+DOWNLOAD_TYPE = "application/octet-stream"
+
+
+def asset_type(filename: str) -> tuple[str, bool]:
+    """The MIME type to serve a course asset with, and whether it must be a download.
+
+    Anything that is not a plain image, audio, video, PDF or text file (HTML, XML, SVG,
+    JavaScript, CSS, unknown) is an attachment; only SVG keeps its own type, for <img>.
+    """
+    mimetype, encoding = mimetypes.guess_type(filename, strict=False)
+    if mimetype is None or encoding is not None:
+        return DOWNLOAD_TYPE, True
+    if mimetype in SHOWN_ASSET_TYPES or mimetype.partition("/")[0] in ("audio", "video"):
+        return mimetype, False
+    if mimetype == "image/svg+xml":
+        return mimetype, True
+    return DOWNLOAD_TYPE, True
+
+
+def lock_down_asset(response: Response) -> Response:
+    """Set the course asset headers, whatever the status (a 304 too)."""
+    response.headers.update(ASSET_HEADERS)
+    return response
 
 
 def add_security_headers(response: Response) -> Response:
@@ -59,7 +107,7 @@ class DatabaseIdConverter(IntegerConverter):
     (SQLite: integer overflow; PostgreSQL: out of range for type integer).
     """
 
-    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
         super().__init__(url_map, fixed_digits, min, max, signed)
 
 

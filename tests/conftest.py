@@ -20,12 +20,15 @@ from sqlalchemy import create_engine, text
 
 from learnapp import create_app
 from learnapp.extensions import db
+from learnapp.models import Certificate
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITE_COURSES = FIXTURES / "site" / "courses"
 SITE_QUIZZES = FIXTURES / "site" / "quizzes"
 PASSWORD = "correct horse battery"
 POSTGRES_URL = os.environ.get("LEARNAPP_TEST_DATABASE_URL")
+# A fixed Ed25519 issuer key, so that no test writes one into the project's instance/.
+ISSUER_KEY = "z3u2iLNmiR1RQ65cXTKp5HcRPSAn3E1repWBdD36e4w2Pqah"
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -70,6 +73,7 @@ def base_config(database_url: str, instance: Path) -> dict:
         "RATELIMIT_ENABLED": False,
         "CONTENT_RELOAD_SECONDS": 0.0,
         "BASE_URL": "https://learn.example.org",
+        "ISSUER_KEY": ISSUER_KEY,
     }
 
 
@@ -221,3 +225,80 @@ def run_at_once(target, calls: list[tuple]) -> list:
     for thread in threads:
         thread.join()
     return results
+
+
+# The fixture course "basics": two lessons and a quiz.
+COURSE = "/courses/basics"
+
+
+def pass_quiz(client, path=f"{COURSE}/quizzes/check"):
+    """Answer the fixture quiz correctly, whatever the option ids are."""
+    page = client.get(path).get_data(as_text=True)
+    token = re.search(r'name="attempt_token" value="([^"]+)"', page).group(1)
+    radio = re.search(r'type="radio" id="[^"]+" name="(q\w+)" value="(\w+)"', page)
+    data = {"attempt_token": token}
+    # Geneva is the second option in file order (no shuffle in the fixture).
+    options = re.findall(rf'name="{radio.group(1)}" value="(\w+)"', page)
+    data[radio.group(1)] = options[1]
+    text_field = re.search(r'type="text" id="[^"]+" name="(q\w+)"', page).group(1)
+    data[text_field] = " 171 "
+    return client.submit(path, data)
+
+
+def finish_course(client) -> Certificate:
+    """Enrol, do both lessons and pass the quiz of "basics"; the certificate, if issued."""
+    client.submit(f"{COURSE}/enrol")
+    client.submit(f"{COURSE}/first-steps/complete")
+    client.submit(f"{COURSE}/working-together/complete")
+    pass_quiz(client)
+    return db.session.scalar(db.select(Certificate))
+
+
+def forge(signed: str) -> str:
+    """`signed` with one character of its signature changed, one that carries real bits.
+
+    (The last base64 characters of a signature may hold padding bits that decoding drops,
+    so changing them can leave the signature valid.)
+    """
+    position = len(signed) - 10
+    swapped = "A" if signed[position] != "A" else "B"
+    return signed[:position] + swapped + signed[position + 1 :]
+
+
+def register(client, **fields):
+    """Register through the form: a new learner of a new organisation unless told otherwise."""
+    data = {
+        "name": "Amina Haddad",
+        "email": "amina@example.org",
+        "organisation": "other",
+        "organisation_other": "Ministry of Education",
+        "password": "long enough password",
+        "confirm": "long enough password",
+        "language": "en",
+    }
+    data.update(fields)
+    return client.submit("/register", data)
+
+
+# The shipped content (course 01 in English, French and Arabic), for the language tests.
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED_CONTENT = {"COURSES_DIR": str(ROOT / "courses"), "QUIZZES_DIR": str(ROOT / "quizzes")}
+ORIGINS = "/courses/origins-of-a-learning-alliance"
+
+
+def answer_quiz(client, path: str, quiz, short: dict[int, str] | None = None):
+    """Answer a quiz page right, by position (the quiz neither shuffles nor draws).
+
+    `quiz` is the one the page shows; `short` replaces the answer to question N (0-based).
+    """
+    page = client.get(path).get_data(as_text=True)
+    data = {"attempt_token": re.search(r'name="attempt_token" value="([^"]+)"', page).group(1)}
+    fields = re.findall(r'<fieldset class="question[^"]*" id="(q\w+)"', page)
+    assert len(fields) == len(quiz.questions)
+    for index, (field, question) in enumerate(zip(fields, quiz.questions, strict=True)):
+        if question.kind == "short":
+            data[field] = (short or {}).get(index, question.accepted[0].label)
+        else:
+            ids = re.findall(rf'name="{field}" value="(\w+)"', page)
+            data[field] = [ids[i] for i, option in enumerate(question.options) if option.correct]
+    return client.submit(path, data)

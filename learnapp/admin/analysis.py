@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
 
+from learnapp.content.grading import normalise_short
 from learnapp.content.model import Catalogue, Course, Option, Problem, Question, Quiz
 from learnapp.extensions import db
 from learnapp.models import QuizAttempt
-from learnapp.quizzes.grading import normalise_short
 
 
 def _percent(part: int, whole: int) -> int | None:
@@ -187,12 +188,17 @@ class CourseStatus:
     course: Course
     questions: int
     problems: tuple[Problem, ...]
+    kept_since: dt.datetime | None = None  # served at its last good version since then
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
 
 
 @dataclass(frozen=True)
 class ContentStatus:
     courses: list[CourseStatus]
-    excluded: tuple[str, ...]
+    excluded: tuple[str, ...]  # not served at all
     problems: tuple[Problem, ...]
 
     @property
@@ -203,23 +209,24 @@ class ContentStatus:
     def warnings(self) -> int:
         return sum(1 for p in self.problems if p.severity == "warning")
 
-
-def _belongs(problem: Problem, course: Course) -> bool:
-    path = "/" + problem.path.replace("\\", "/")
-    return f"/{course.dirname}/" in path or f"/quizzes/{course.slug}/" in path
+    @property
+    def kept(self) -> list[CourseStatus]:
+        """Courses served at their last good version because their files now have errors."""
+        return [row for row in self.courses if row.kept_since is not None]
 
 
 def content_status(catalogue: Catalogue) -> ContentStatus:
-    """Every served course with its counts and problems, the excluded ones, every problem."""
+    """Every served course with its counts and problems, the left-out ones, every problem."""
     return ContentStatus(
         courses=[
             CourseStatus(
                 course,
                 sum(len(quiz.questions) for quiz in course.quizzes),
-                tuple(p for p in catalogue.problems if _belongs(p, course)),
+                catalogue.problems_of(course),
+                catalogue.kept_since.get(course.slug),
             )
             for course in catalogue.courses.values()
         ],
-        excluded=catalogue.excluded,
+        excluded=catalogue.left_out,
         problems=catalogue.problems,
     )

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
+
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, SearchField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    EmailField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from learnapp.admin.reports import NO_ORGANISATION, STATUSES, Filters
+from learnapp.auth.names import VisibleName
+from learnapp.dbutil import parse_id
+from learnapp.forms import Form
+from learnapp.i18n import LANGUAGE_NAMES
 from learnapp.models import OrganisationKind, Role
 
 ROLE_LABELS = {
     Role.LEARNER: _l("Learner"),
     Role.TRAINER: _l("Trainer"),
+    Role.MANAGER: _l("Partner manager"),
     Role.ADMIN: _l("Administrator"),
 }
 KIND_LABELS = {
@@ -30,44 +45,74 @@ STATUS_LABELS = {
     "certified": _l("Certified"),
 }
 SORTS = ("name", "email", "organisation", "joined", "progress")
+# The dates a report can filter on: beyond them, adding a day or converting to a
+# timestamp overflows (9999-12-31 was a 500); no enrolment is that old or that new.
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 
-def organisation_choices(organisations, everyone: str | None) -> list[SelectChoice]:
+def _in_range(form, field) -> None:
+    if field.data and not FIRST_DATE <= field.data <= LAST_DATE:
+        raise ValidationError(
+            _l(
+                "Enter a date between %(first)s and %(last)s.",
+                first=FIRST_DATE.isoformat(),
+                last=LAST_DATE.isoformat(),
+            )
+        )
+
+
+def organisation_choices(
+    organisations, everyone: str | None, *, none: bool = True
+) -> list[SelectChoice]:
     """Choices for an organisation select: optionally "all", then "none", then each one."""
     choices = [SelectChoice("", everyone)] if everyone else []
-    choices.append(SelectChoice(NO_ORGANISATION, _l("No organisation")))
+    if none:
+        choices.append(SelectChoice(NO_ORGANISATION, _l("No organisation")))
     choices += [SelectChoice(str(o.id), o.name) for o in organisations]
     return choices
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """The dashboard's filters, read from the query string (GET, so no CSRF token)."""
 
     class Meta:
         csrf = False
 
     organisation = SelectField(_l("Organisation"), validators=[Optional()])
-    enrolled_from = DateField(_l("Enrolled from"), validators=[Optional()])
-    enrolled_to = DateField(_l("Enrolled until"), validators=[Optional()])
+    scope: frozenset[int] | None = None  # the viewer's organisations (None: all), see Filters
+    enrolled_from = DateField(
+        _l("Enrolled from"),
+        validators=[Optional(), _in_range],
+        render_kw={"min": FIRST_DATE.isoformat(), "max": LAST_DATE.isoformat()},
+    )
+    enrolled_to = DateField(
+        _l("Enrolled until"),
+        validators=[Optional(), _in_range],
+        render_kw={"min": FIRST_DATE.isoformat(), "max": LAST_DATE.isoformat()},
+    )
 
     def validate_enrolled_to(self, field) -> None:
         if field.data and self.enrolled_from.data and field.data < self.enrolled_from.data:
             raise ValidationError(_l("The end date is before the start date."))
 
+    def date_error(self) -> str | None:
+        """ "Label: error" of the first date field the reports cannot use, else None."""
+        for field in (self.enrolled_from, self.enrolled_to):
+            if field.errors:
+                return f"{field.label.text}: {' '.join(map(str, field.errors))}"
+        return None
+
     def filters(self) -> Filters:
         """The valid filters; a field with an error is left out."""
         self.validate()
-        organisation = None
         value = self.organisation.data if not self.organisation.errors else ""
-        if value == NO_ORGANISATION:
-            organisation = NO_ORGANISATION
-        elif value and value.isascii() and value.isdigit() and int(value) < 2**63:
-            organisation = int(value)
-        dates_ok = not self.enrolled_to.errors
+        organisation = NO_ORGANISATION if value == NO_ORGANISATION else parse_id(value)
+        dates_ok = not self.date_error()
         return Filters(
             organisation=organisation,
             enrolled_from=self.enrolled_from.data if dates_ok else None,
             enrolled_to=self.enrolled_to.data if dates_ok else None,
+            scope=self.scope,
         )
 
 
@@ -93,13 +138,7 @@ class LearnerFilterForm(FilterForm):
         base = super().filters()
         course = self.course.data if not self.course.errors and self.course.data else None
         status = self.status.data if self.status.data in STATUSES else None
-        return Filters(
-            organisation=base.organisation,
-            enrolled_from=base.enrolled_from,
-            enrolled_to=base.enrolled_to,
-            course=course,
-            status=status,
-        )
+        return replace(base, course=course, status=status)
 
 
 def _reason(label=None, required: bool = True):
@@ -111,32 +150,54 @@ def _reason(label=None, required: bool = True):
     )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """Any action that only needs a reason: deactivate, reset link, revoke, re-issue."""
 
     reason = _reason()
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     role = SelectField(
         _l("Role"),
         choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
         validators=[DataRequired()],
     )
     organisation = SelectField(_l("Organisation"), validators=[DataRequired()])
+    manages = SelectMultipleField(
+        _l("Organisations managed (partner managers only)"),
+        validators=[Optional()],
+        render_kw={"size": 4},
+    )
     reason = _reason()
 
 
-class OrganisationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+class OrganisationForm(Form):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), VisibleName()])
     kind = SelectField(
         _l("Kind"),
         choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()],
         validators=[DataRequired()],
     )
-    country = StringField(_l("Country"), validators=[Optional(), Length(max=100)])
+    country = StringField(
+        _l("Country"), validators=[Optional(), Length(max=100), VisibleName(letter=False)]
+    )
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     into = SelectField(_l("Merge into"), validators=[DataRequired()])
     reason = _reason()
+
+
+class InviteForm(Form):
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120), VisibleName()])
+    organisation = SelectField(_l("Organisation"), validators=[DataRequired()])
+    course = SelectField(_l("Course"), validators=[DataRequired()])
+    language = SelectField(
+        _l("Language of the e-mail"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+        validators=[DataRequired()],
+    )

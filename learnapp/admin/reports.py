@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 
 from learnapp.content.model import Course
+from learnapp.dbutil import paging
 from learnapp.extensions import db
 from learnapp.models import (
     Certificate,
@@ -46,6 +47,7 @@ from learnapp.models import (
     QuizAttempt,
     User,
 )
+from learnapp.progress.rules import Status
 
 NO_ORGANISATION = "none"
 STATUSES = ("enrolled", "not_started", "in_progress", "completed", "certified")
@@ -72,6 +74,9 @@ class Filters:
     enrolled_to: dt.date | None = None  # inclusive
     course: str | None = None
     status: str | None = None
+    # The organisations the viewer may see (a partner manager's), None for all: applied
+    # by `_in_scope`, the one place every report query is narrowed to it.
+    scope: frozenset[int] | None = None
 
     @property
     def active(self) -> bool:
@@ -113,6 +118,15 @@ def _per_course(
     return or_(*terms) if terms else false()
 
 
+def status_case(completed: ColumnElement[bool], started: ColumnElement[bool]):
+    """`progress.rules.status_of` in SQL (a test runs both on the same data)."""
+    return case(
+        (completed, Status.COMPLETED.value),
+        (started, Status.IN_PROGRESS.value),
+        else_=Status.NOT_STARTED.value,
+    )
+
+
 def enrolment_rows(
     courses: Mapping[str, Course], filters: Filters = Filters(), *, detail: bool = True
 ) -> Select:
@@ -138,11 +152,7 @@ def enrolment_rows(
         _per_course(QuizAttempt.course_slug, QuizAttempt.quiz_slug, quiz_slugs),
     )
     started = or_(exists().where(*mine_lc), exists().where(*mine_qa, QuizAttempt.passed.is_(True)))
-    status = case(
-        (Enrolment.completed_at.is_not(None), "completed"),
-        (started, "in_progress"),
-        else_="not_started",
-    )
+    status = status_case(Enrolment.completed_at.is_not(None), started)
     # The mean of the best score on each quiz tried, rounded half up, in integer arithmetic
     # so SQLite and PostgreSQL give the same number (NULL when no quiz was tried).
     best_per_quiz = (
@@ -202,11 +212,19 @@ def enrolment_rows(
     return _filtered(query, filters, started)
 
 
-def _filtered(query: Select, filters: Filters, started) -> Select:
+def _in_scope(query: Select, filters: Filters) -> Select:
+    """Only the people of the organisation filtered on, and of the viewer's scope."""
+    if filters.scope is not None:
+        query = query.where(User.organisation_id.in_(sorted(filters.scope)))
     if filters.organisation == NO_ORGANISATION:
         query = query.where(User.organisation_id.is_(None))
     elif filters.organisation is not None:
         query = query.where(User.organisation_id == filters.organisation)
+    return query
+
+
+def _filtered(query: Select, filters: Filters, started) -> Select:
+    query = _in_scope(query, filters)
     if filters.enrolled_from:
         query = query.where(Enrolment.enrolled_at >= _day_start(filters.enrolled_from))
     if filters.enrolled_to:
@@ -272,92 +290,93 @@ def _days_between(start, end):
     return func.julianday(end) - func.julianday(start)
 
 
+def _counts(rows, course_key, organisation_key, learners) -> Select:
+    """The summed figures (COUNTED) of some enrolment rows, with how many distinct learners."""
+    return select(
+        course_key.label("course_slug"),
+        organisation_key.label("organisation_id"),
+        func.count().label("enrolled"),
+        *(
+            func.sum(case((rows.c.status == status.value, 1), else_=0)).label(status.value)
+            for status in Status
+        ),
+        func.count(rows.c.certificate_code).label("certified"),
+        func.coalesce(func.sum(rows.c.best_quiz_score), 0).label("best_sum"),
+        func.count(rows.c.best_quiz_score).label("best_count"),
+        learners.label("learners"),
+    )
+
+
+def _medians(rows, partition) -> Select:
+    """Median days from enrolment to completion per `partition` (the mean of the two middle
+    values when there is an even number)."""
+    days = _days_between(rows.c.enrolled_at, rows.c.completed_at)
+    ranked = (
+        select(
+            partition.label("part"),
+            days.label("days"),
+            func.row_number().over(partition_by=partition, order_by=days).label("rn"),
+            func.count().over(partition_by=partition).label("n"),
+        )
+        .where(rows.c.completed_at.is_not(None))
+        .subquery()
+    )
+    middle = ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
+    return (
+        select(ranked.c.part, func.avg(ranked.c.days).label("median_days"))
+        .where(middle)
+        .group_by(ranked.c.part)
+    )
+
+
+def _figures(row) -> Figures:
+    return Figures(**{name: int(row[name] or 0) for name in COUNTED})
+
+
 def dashboard(courses: Mapping[str, Course], filters: Filters = Filters()) -> Dashboard:
-    """Per course and per organisation figures, in one statement over `enrolment_rows`."""
-    base = enrolment_rows(courses, filters.without("course", "status"), detail=False)
-    # Days to complete, worked out once per row (NULL until completed) for the medians.
-    days_taken = _days_between(Enrolment.enrolled_at, Enrolment.completed_at).label("days")
-    rows = base.add_columns(days_taken).cte("rows")
-    integer, text = Integer, String
-
-    def counts(kind: str, course_key, organisation_key, learners):
-        return select(
-            literal(kind, text).label("kind"),
-            course_key.label("course_slug"),
-            organisation_key.label("organisation_id"),
-            func.count().label("enrolled"),
-            func.sum(case((rows.c.status == "not_started", 1), else_=0)).label("not_started"),
-            func.sum(case((rows.c.status == "in_progress", 1), else_=0)).label("in_progress"),
-            func.sum(case((rows.c.status == "completed", 1), else_=0)).label("completed"),
-            func.count(rows.c.certificate_code).label("certified"),
-            func.coalesce(func.sum(rows.c.best_quiz_score), 0).label("best_sum"),
-            func.count(rows.c.best_quiz_score).label("best_count"),
-            learners.label("learners"),
-            cast(null(), db.Float).label("median_days"),
-        )
-
-    def median(kind: str, partition, course_key, organisation_key):
-        days = rows.c.days
-        ranked = (
-            select(
-                partition.label("part"),
-                days.label("days"),
-                func.row_number().over(partition_by=partition, order_by=days).label("rn"),
-                func.count().over(partition_by=partition).label("n"),
-            )
-            .where(rows.c.completed_at.is_not(None))
-            .subquery()
-        )
-        # The middle value, or the mean of the two middle values.
-        middle = ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
-        zero = cast(literal(0), integer)
-        return (
-            select(
-                literal(kind, text),
-                course_key(ranked.c.part),
-                organisation_key(ranked.c.part),
-                *([zero] * 7),
-                cast(null(), integer),
-                func.avg(ranked.c.days),
-            )
-            .where(middle)
-            .group_by(ranked.c.part)
-        )
-
-    no_slug, no_org = cast(null(), text), cast(null(), integer)
-    statement = union_all(
-        counts("cell", rows.c.course_slug, rows.c.organisation_id, cast(null(), integer)).group_by(
+    """Per course and per organisation figures: one statement for the counts (per course and
+    organisation, per organisation, overall) and one for the medians."""
+    rows = enrolment_rows(courses, filters.without("course", "status"), detail=False).cte("rows")
+    learners = func.count(rows.c.user_id.distinct())
+    no_slug, no_org, no_count = cast(null(), String), cast(null(), Integer), cast(null(), Integer)
+    per_cell = _counts(rows, rows.c.course_slug, rows.c.organisation_id, no_count)
+    per_org = _counts(rows, no_slug, rows.c.organisation_id, learners)
+    overall = _counts(rows, no_slug, no_org, learners)
+    counts = union_all(
+        per_cell.add_columns(literal("cell").label("kind")).group_by(
             rows.c.course_slug, rows.c.organisation_id
         ),
-        counts(
-            "org", no_slug, rows.c.organisation_id, func.count(rows.c.user_id.distinct())
-        ).group_by(rows.c.organisation_id),
-        counts("all", no_slug, no_org, func.count(rows.c.user_id.distinct())),
-        median("course_median", rows.c.course_slug, lambda p: p, lambda p: no_org),
-        median("org_median", rows.c.organisation_id, lambda p: no_slug, lambda p: p),
-        median("all_median", literal(1), lambda p: no_slug, lambda p: no_org),
+        per_org.add_columns(literal("org").label("kind")).group_by(rows.c.organisation_id),
+        overall.add_columns(literal("all").label("kind")),
     )
 
     by_course = {slug: Figures() for slug in courses}
     by_org: dict[int | None, Figures] = {}
     total = Figures()
-    for row in db.session.execute(statement).mappings():
-        kind = row["kind"]
-        figures = Figures(**{name: int(row[name] or 0) for name in COUNTED})
-        if kind == "cell":
+    for row in db.session.execute(counts).mappings():
+        figures = _figures(row)
+        if row["kind"] == "cell":
             by_course[row["course_slug"]].add(figures)
-        elif kind == "org":
+        elif row["kind"] == "org":
             figures.learners = int(row["learners"])
             by_org[row["organisation_id"]] = figures
-        elif kind == "all" and row["enrolled"]:
+        elif row["enrolled"]:
             figures.learners = int(row["learners"])
             total = figures
-        elif kind == "course_median":
-            by_course[row["course_slug"]].median_days = float(row["median_days"])
-        elif kind == "org_median":
-            by_org[row["organisation_id"]].median_days = float(row["median_days"])
-        elif kind == "all_median":
-            total.median_days = float(row["median_days"])
+    medians = union_all(
+        _medians(rows, rows.c.course_slug).add_columns(literal("course").label("kind")),
+        _medians(rows, cast(rows.c.organisation_id, String)).add_columns(
+            literal("org").label("kind")
+        ),
+        _medians(rows, literal("all")).add_columns(literal("all").label("kind")),
+    )
+    for part, median_days, kind in db.session.execute(medians).all():
+        if kind == "course":
+            by_course[part].median_days = float(median_days)
+        elif kind == "org":
+            by_org[int(part) if part is not None else None].median_days = float(median_days)
+        else:
+            total.median_days = float(median_days)
 
     names = dict(
         db.session.execute(
@@ -504,13 +523,48 @@ def attempt_records(
 
 
 @dataclass(frozen=True)
+class EnrolmentRow:
+    """One enrolment in a live course as the admin pages show it (`enrolment_rows`)."""
+
+    course: Course
+    user_id: int
+    enrolment_id: int
+    enrolled_at: dt.datetime
+    completed_at: dt.datetime | None
+    status: Status
+    done_steps: int
+    progress_percent: int
+    best_quiz_score: int | None
+    certificate_code: str | None
+
+    @classmethod
+    def read(cls, query: Select, courses: Mapping[str, Course]) -> list[EnrolmentRow]:
+        """The rows of a detailed `enrolment_rows` query, each with its course."""
+        return [
+            cls(
+                course=courses[row.course_slug],
+                user_id=row.user_id,
+                enrolment_id=row.enrolment_id,
+                enrolled_at=row.enrolled_at,
+                completed_at=row.completed_at,
+                status=Status(row.status),
+                done_steps=row.done_steps,
+                progress_percent=row.progress_percent,
+                best_quiz_score=row.best_quiz_score,
+                certificate_code=row.certificate_code,
+            )
+            for row in db.session.execute(query)
+        ]
+
+
+@dataclass(frozen=True)
 class LearnerRow:
     user: User
-    enrolments: list[dict]  # enrolment_rows mappings, each with its "course"
+    enrolments: list[EnrolmentRow]
 
     @property
     def average_progress(self) -> int | None:
-        values = [row["progress_percent"] for row in self.enrolments]
+        values = [row.progress_percent for row in self.enrolments]
         return sum(values) // len(values) if values else None
 
 
@@ -550,18 +604,15 @@ def learners_page(
         )
     if role:
         users = users.where(User.role == role)
-    if filters.organisation == NO_ORGANISATION:
-        users = users.where(User.organisation_id.is_(None))
-    elif filters.organisation is not None:
-        users = users.where(User.organisation_id == filters.organisation)
+    users = _in_scope(users, filters)
     by_enrolment = any((filters.course, filters.status, filters.enrolled_from, filters.enrolled_to))
     if by_enrolment:
         matching = enrolment_rows(courses, filters, detail=False).subquery()
         users = users.where(User.id.in_(select(matching.c.user_id)))
 
-    total = db.session.scalar(select(func.count()).select_from(users.subquery()))
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
+    shown_page = paging(
+        db.session.scalar(select(func.count()).select_from(users.subquery())), page, per_page
+    )
 
     if sort == "progress":
         shown = enrolment_rows(courses, filters).subquery()
@@ -583,21 +634,18 @@ def learners_page(
         order = [key.desc() if descending else key.asc()]
     ids = list(
         db.session.scalars(
-            users.order_by(*order, User.id).limit(per_page).offset((page - 1) * per_page)
+            users.order_by(*order, User.id).limit(per_page).offset(shown_page.offset)
         )
     )
     by_id = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
-    enrolments: dict[int, list[dict]] = {user_id: [] for user_id in ids}
+    enrolments: dict[int, list[EnrolmentRow]] = {user_id: [] for user_id in ids}
     if ids:
-        shown_filters = filters if by_enrolment else Filters()
-        for row in db.session.execute(
-            enrolment_rows(courses, shown_filters)
-            .where(Enrolment.user_id.in_(ids))
-            .order_by(Enrolment.enrolled_at)
-        ).mappings():
-            enrolments[row["user_id"]].append({**row, "course": courses[row["course_slug"]]})
+        shown = enrolment_rows(courses, filters if by_enrolment else Filters(scope=filters.scope))
+        query = shown.where(Enrolment.user_id.in_(ids)).order_by(Enrolment.enrolled_at)
+        for row in EnrolmentRow.read(query, courses):
+            enrolments[row.user_id].append(row)
     rows = [LearnerRow(by_id[user_id], enrolments[user_id]) for user_id in ids]
-    return LearnerPage(rows, total, page, pages, per_page)
+    return LearnerPage(rows, shown_page.total, shown_page.page, shown_page.pages, per_page)
 
 
 # Files: CSV and ZIP, streamed ---------------------------------------------------------
@@ -676,10 +724,7 @@ def certificate_zip_chunks(
         .where(Certificate.course_slug == course.slug, Certificate.revoked_at.is_(None))
         .order_by(Organisation.name, Certificate.name, Certificate.code)
     )
-    if filters.organisation == NO_ORGANISATION:
-        query = query.where(User.organisation_id.is_(None))
-    elif filters.organisation is not None:
-        query = query.where(User.organisation_id == filters.organisation)
+    query = _in_scope(query, filters)
     sink = _Sink()
     listing = [
         ("code", "name", "email", "organisation", "completed_on", "expires_on", "sha256", "file")

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from sqlalchemy import func
 
 from learnapp import audit
-from learnapp.admin.reports import Filters, enrolment_rows
+from learnapp.admin.reports import EnrolmentRow, Filters, enrolment_rows
 from learnapp.auth import service as accounts
+from learnapp.auth.names import clean_name, clean_text
 from learnapp.certificates import service as certificates
 from learnapp.content.model import Course, Lesson, Question, Quiz
+from learnapp.dbutil import paging
 from learnapp.extensions import db
+from learnapp.mail import service as mail
 from learnapp.models import (
     AuditEvent,
     Certificate,
@@ -30,6 +33,7 @@ from learnapp.models import (
     UserSession,
     now_utc,
 )
+from learnapp.progress import service as progress
 
 
 class SelfLockout(Exception):
@@ -62,9 +66,16 @@ def organisation_target(organisation: Organisation) -> str:
 
 
 def change_account(
-    user: User, actor: User, *, role: str, organisation: Organisation | None, reason: str
+    user: User,
+    actor: User,
+    *,
+    role: str,
+    organisation: Organisation | None,
+    reason: str,
+    manages: list[Organisation] = (),
 ) -> list[str]:
-    """Change role and organisation; returns the audit actions recorded (none if unchanged)."""
+    """Change role, organisation and, for a partner manager, the organisations managed;
+    returns the audit actions recorded (none if unchanged)."""
     done = []
     if role != user.role:
         if user.id == actor.id:
@@ -83,6 +94,15 @@ def change_account(
         )  # fmt: skip
         user.organisation = organisation
         done.append("user.organisation")
+    managed = sorted(manages, key=lambda o: o.name) if user.role == Role.MANAGER else []
+    if {o.id for o in managed} != {o.id for o in user.managed_organisations}:
+        audit.record(
+            actor, "user.manages", user_target(user), reason, email=user.email,
+            before=", ".join(o.name for o in user.managed_organisations) or None,
+            after=", ".join(o.name for o in managed) or None,
+        )  # fmt: skip
+        user.managed_organisations = managed
+        done.append("user.manages")
     db.session.flush()
     return done
 
@@ -125,6 +145,27 @@ def create_reset_link(user: User, actor: User, reason: str) -> ResetLink:
     return ResetLink(token, expires_at)
 
 
+def invite(
+    *,
+    email: str,
+    name: str,
+    organisation: Organisation | None,
+    course: Course,
+    language: str,
+    actor: User,
+    link: accounts.Link,
+) -> User:
+    """An account without a password, enrolled in the course, and its invitation e-mail;
+    EmailTaken or InvalidName if so."""
+    user, token = accounts.invite(
+        email=email, name=name, organisation=organisation, language=language, actor=actor
+    )
+    progress.enrol(user, course)
+    mail.invitation(user, link(token), course.title, accounts.INVITE_DAYS)
+    audit.record(actor, "user.invite", user_target(user), email=user.email, course=course.slug)
+    return user
+
+
 # Certificates -------------------------------------------------------------------------
 
 
@@ -134,13 +175,17 @@ def revoke_certificate(certificate: Certificate, actor: User, reason: str) -> No
 
 
 def reissue_certificate(
-    certificate: Certificate, courses: Mapping[str, Course], actor: User, reason: str
+    certificate: Certificate,
+    courses: Mapping[str, Course],
+    actor: User,
+    reason: str,
+    settings: certificates.IssueSettings,
 ) -> Certificate:
     """Revoke and issue anew with the learner's current name (both audited)."""
     course = courses.get(certificate.course_slug)
     if course is None or certificate.user is None:
         raise CourseUnavailable(certificate.course_slug)
-    return certificates.reissue(certificate, course, actor, reason)
+    return certificates.reissue(certificate, course, actor, reason, settings)
 
 
 # Organisations ------------------------------------------------------------------------
@@ -172,7 +217,7 @@ def save_organisation(
     organisation: Organisation | None, actor: User, *, name: str, kind: str, country: str
 ) -> Organisation:
     """Create (organisation None) or edit an organisation; OrganisationNameTaken if so."""
-    name, country = " ".join(name.split()), " ".join((country or "").split())
+    name, country = clean_name(name), clean_text(country or "")
     if _name_taken(name, organisation.id if organisation else None):
         raise OrganisationNameTaken(name)
     if organisation is None:
@@ -197,6 +242,17 @@ def save_organisation(
         )  # fmt: skip
         db.session.flush()
     return organisation
+
+
+def approve_organisation(organisation: Organisation, actor: User) -> None:
+    """List a self-registered organisation for everyone at registration."""
+    if organisation.pending:
+        organisation.pending = False
+        audit.record(
+            actor, "organisation.approve", organisation_target(organisation), "",
+            organisation=organisation.name,
+        )  # fmt: skip
+        db.session.flush()
 
 
 def merge_organisations(
@@ -247,18 +303,16 @@ def audit_page(action: str | None, page: int, per_page: int = 50) -> AuditPage:
             query.where(AuditEvent.action == action),
             count.where(AuditEvent.action == action),
         )
-    total = db.session.scalar(count)
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
+    shown = paging(db.session.scalar(count), page, per_page)
     events = db.session.scalars(
         query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset(shown.offset)
     ).all()
     actions = db.session.scalars(
         db.select(AuditEvent.action).distinct().order_by(AuditEvent.action)
     ).all()
-    return AuditPage(list(events), total, page, pages, list(actions))
+    return AuditPage(list(events), shown.total, shown.page, shown.pages, list(actions))
 
 
 # One learner --------------------------------------------------------------------------
@@ -305,7 +359,7 @@ class LessonGroup:
 @dataclass(frozen=True)
 class LearnerDetail:
     user: User
-    enrolments: list  # rows of enrolment_rows (mappings) with "course"
+    enrolments: list[EnrolmentRow]
     gone: list[Enrolment]  # enrolments in courses no longer offered
     lessons: list[LessonGroup]
     attempts: list[AttemptView]
@@ -348,12 +402,12 @@ def _lesson_group(
 
 def learner_detail(user: User, courses: Mapping[str, Course]) -> LearnerDetail:
     """Everything an administrator reviews about one learner, in a handful of queries."""
-    rows = db.session.execute(
+    enrolments = EnrolmentRow.read(
         enrolment_rows(courses, Filters())
         .where(Enrolment.user_id == user.id)
-        .order_by(Enrolment.enrolled_at)
-    ).mappings()
-    enrolments = [{**row, "course": courses[row["course_slug"]]} for row in rows]
+        .order_by(Enrolment.enrolled_at),
+        courses,
+    )
     gone = db.session.scalars(
         db.select(Enrolment).where(
             Enrolment.user_id == user.id, Enrolment.course_slug.not_in(list(courses))
@@ -366,9 +420,8 @@ def learner_detail(user: User, courses: Mapping[str, Course]) -> LearnerDetail:
         .order_by(LessonCompletion.completed_at)
     ):
         done.setdefault(completion.course_slug, {})[completion.lesson_slug] = completion
-    slugs = [row["course_slug"] for row in enrolments] + [
-        slug for slug in done if slug not in {row["course_slug"] for row in enrolments}
-    ]
+    enrolled = [row.course.slug for row in enrolments]
+    slugs = enrolled + [slug for slug in done if slug not in enrolled]
     lessons = [_lesson_group(slug, courses.get(slug), done.get(slug, {})) for slug in slugs]
     attempts = []
     for attempt in db.session.scalars(

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,8 +15,10 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func
 
 from learnapp import audit
+from learnapp.auth.names import clean_name
 from learnapp.dbutil import insert_or_ignore
 from learnapp.extensions import db
+from learnapp.mail import service as mail
 from learnapp.models import (
     Certificate,
     Organisation,
@@ -60,23 +63,34 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def find_or_create_organisation(name: str) -> Organisation:
-    """The organisation of that name, created (kind "other") when new."""
-    name = " ".join(name.split())
+def find_or_create_organisation(name: str, *, pending: bool = False) -> Organisation:
+    """The organisation of that name, created (kind "other") when new; InvalidName if so.
+
+    `pending`: a new one typed by a learner, listed for others once an admin approves it.
+    """
+    name = clean_name(name)
     found = _organisation_named(name)
     if found:
         return found
     # One statement, so colleagues registering with a new organisation at the same moment
     # share one row instead of all but one failing on its unique name.
-    insert_or_ignore(Organisation, name=name, kind=OrganisationKind.OTHER, created_at=now_utc())
+    insert_or_ignore(
+        Organisation,
+        name=name,
+        kind=OrganisationKind.OTHER,
+        created_at=now_utc(),
+        pending=pending,
+    )
     return _organisation_named(name)
 
 
 def _organisation_named(name: str) -> Organisation | None:
+    # The exact name first: SQLite's lower() leaves non-ASCII capitals (Ø, É) as they are.
+    exact = Organisation.name == name
     return db.session.scalar(
         db.select(Organisation)
-        .where(func.lower(Organisation.name) == name.lower())
-        .order_by(Organisation.id)
+        .where(exact | (func.lower(Organisation.name) == name.lower()))
+        .order_by(exact.desc(), Organisation.id)
         .limit(1)
     )
 
@@ -90,13 +104,13 @@ def create_user(
     organisation: Organisation | None = None,
     language: str = "en",
 ) -> User:
-    """Add a new account; raises EmailTaken or WeakPassword."""
+    """Add a new account; raises EmailTaken, WeakPassword or InvalidName."""
     email = email.strip()
     if find_by_email(email):
         raise EmailTaken(email)
     user = User(
         email=email,
-        name=" ".join(name.split()),
+        name=clean_name(name),
         password_hash=hash_password(password),
         role=Role(role),
         organisation=organisation,
@@ -211,9 +225,9 @@ def reset_for_token(token: str, hours: int = RESET_HOURS) -> PasswordReset:
     return reset
 
 
-def reset_password(token: str, password: str) -> User:
+def reset_password(token: str, password: str, hours: int = RESET_HOURS) -> User:
     """Set a new password with a reset link, once; every session of the user ends."""
-    reset = reset_for_token(token)
+    reset = reset_for_token(token, hours)
     password_hash = hash_password(password)
     # A conditional UPDATE, so two racing submissions cannot both use the link.
     claimed = db.session.execute(
@@ -233,6 +247,109 @@ def reset_password(token: str, password: str) -> User:
     end_all_sessions(user)
     audit.record(user, "user.password_reset", f"user:{user.id}", "", email=user.email)
     return user
+
+
+# By e-mail: "forgot your password?" and invitations ------------------------------------
+
+FORGOT_HOURS = 1
+INVITE_DAYS = 14
+NO_PASSWORD = "!invited"  # no Argon2 hash matches it: nobody logs in before choosing one
+Link = Callable[[str], str]  # a token → the absolute URL of the page that takes it
+
+
+def send_reset_link(email: str, link: Link) -> None:
+    """E-mail a one-hour, single-use reset link if an active account has this address.
+
+    Says nothing either way: the page answers the same for every address.
+    """
+    user = find_by_email(email)
+    if user is None or not user.is_active:
+        return
+    token = create_reset_token(user, None, hours=FORGOT_HOURS)
+    mail.password_reset(user, link(token), FORGOT_HOURS)
+    audit.record(None, "user.reset_requested", f"user:{user.id}", email=user.email)
+
+
+def invite(
+    *,
+    email: str,
+    name: str,
+    organisation: Organisation | None,
+    language: str,
+    actor: User,
+) -> tuple[User, str]:
+    """An account without a password, and the token of its welcome link (INVITE_DAYS)."""
+    email = email.strip()
+    if find_by_email(email):
+        raise EmailTaken(email)
+    user = User(
+        email=email,
+        name=clean_name(name),
+        password_hash=NO_PASSWORD,
+        role=Role.LEARNER,
+        organisation=organisation,
+        language=language,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user, create_reset_token(user, actor, hours=INVITE_DAYS * 24)
+
+
+# Changing the e-mail address: confirmed from the new address ---------------------------
+
+EMAIL_CHANGE_SALT = "email-change"
+EMAIL_CHANGE_HOURS = 24
+
+
+class InvalidEmailChange(Exception):
+    """The confirmation link is forged, expired, used, or the address was taken meanwhile."""
+
+
+def _email_change_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=EMAIL_CHANGE_SALT)
+
+
+def request_email_change(user: User, password: str, new_email: str, link: Link) -> None:
+    """Send a confirmation link to the new address; nothing changes until it is opened."""
+    if not verify_password(user, password):
+        raise WrongPassword()
+    new_email = new_email.strip()
+    if find_by_email(new_email):
+        raise EmailTaken(new_email)
+    token = _email_change_serializer().dumps([user.id, user.email, new_email])
+    mail.email_change(user, new_email, link(token), EMAIL_CHANGE_HOURS)
+
+
+def email_change_of(token: str) -> tuple[User, str]:
+    """The account and new address a confirmation link stands for; InvalidEmailChange if none."""
+    try:
+        user_id, old, new = _email_change_serializer().loads(
+            token, max_age=EMAIL_CHANGE_HOURS * 3600
+        )
+    except (BadSignature, TypeError, ValueError) as error:
+        raise InvalidEmailChange() from error
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.is_active or user.email != old:  # used, or changed since
+        raise InvalidEmailChange()
+    return user, new
+
+
+def confirm_email_change(token: str) -> User:
+    """Apply the change of address a link confirms (once: the old address must still match)."""
+    user, new = email_change_of(token)
+    taken = find_by_email(new)
+    if taken is not None and taken.id != user.id:
+        raise EmailTaken(new)
+    old = user.email
+    user.email = new
+    db.session.flush()  # a concurrent twin fails here on the unique e-mail index
+    audit.record(user, "user.email_change", f"user:{user.id}", old=old, email=new)
+    return user
+
+
+def set_reminders(user: User, on: bool) -> None:
+    """Turn reminder e-mails on or off for the account."""
+    user.reminders_off = not on
 
 
 class WrongPassword(Exception):
@@ -258,6 +375,7 @@ def delete_account(user: User, password: str) -> None:
     if not verify_password(user, password):
         raise WrongPassword()
     end_all_sessions(user)
+    mail.forget_address(user.email)
     user.email = f"withdrawn-{user.id}@invalid"
     user.name = ""
     user.password_hash = "!withdrawn"

@@ -1,5 +1,6 @@
 """Register, log in, log out, choose a language."""
 
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -23,13 +24,18 @@ from learnapp.auth import service
 from learnapp.auth.forms import (
     OTHER,
     ChangePasswordForm,
+    ConfirmForm,
     DeleteAccountForm,
+    EmailChangeForm,
+    ForgotPasswordForm,
     LoginForm,
     RegisterForm,
+    RemindersForm,
     ResetPasswordForm,
 )
 from learnapp.extensions import db, limiter, login_manager
-from learnapp.models import Organisation
+from learnapp.mail import service as mail
+from learnapp.models import Enrolment, Organisation
 
 bp = Blueprint("auth", __name__)
 
@@ -81,7 +87,9 @@ def login():
 @limiter.limit("20 per hour", methods=["POST"])
 def register():
     form = RegisterForm()
-    organisations = db.session.scalars(db.select(Organisation).order_by(Organisation.name)).all()
+    organisations = db.session.scalars(
+        db.select(Organisation).where(~Organisation.pending).order_by(Organisation.name)
+    ).all()
     form.organisation.choices = [
         SelectChoice("", _("Choose…")),
         *(SelectChoice(str(o.id), o.name) for o in organisations),
@@ -112,9 +120,9 @@ def register():
 
 def _chosen_organisation(form: RegisterForm) -> Organisation:
     if form.organisation.data == OTHER:
-        return service.find_or_create_organisation(form.organisation_other.data)
+        return service.find_or_create_organisation(form.organisation_other.data, pending=True)
     organisation = db.session.get(Organisation, int(form.organisation.data))
-    if organisation is None:
+    if organisation is None or organisation.pending:
         abort(400)
     return organisation
 
@@ -167,14 +175,150 @@ def reset_password(token: str):
     return response
 
 
+FORGOT_SECONDS = 0.5  # every answer takes this long, so timing tells no address apart
+
+
+def _address_key() -> str:
+    return "forgot:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def _link(endpoint: str):
+    return lambda token: mail.absolute(url_for(endpoint, token=token))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("3 per hour", methods=["POST"], key_func=_address_key)
+def forgot_password():
+    """A reset link by e-mail; the same answer whether an account has the address or not."""
+    form = ForgotPasswordForm()
+    if mail.configured() and form.validate_on_submit():
+        started = time.monotonic()
+        service.send_reset_link(form.email.data, _link("auth.reset_password"))
+        db.session.commit()
+        time.sleep(max(0.0, FORGOT_SECONDS - (time.monotonic() - started)))
+        return render_template("auth/forgot_password.html", form=form, sent=True)
+    return render_template("auth/forgot_password.html", form=form, configured=mail.configured())
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def welcome(token: str):
+    """An invitation's link: choose a password, then land in the course."""
+    hours = service.INVITE_DAYS * 24
+    try:
+        reset = service.reset_for_token(token, hours)
+    except service.InvalidResetLink:
+        return render_template("auth/reset_invalid.html"), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = service.reset_password(token, form.password.data, hours)
+        except service.InvalidResetLink:
+            db.session.rollback()
+            return render_template("auth/reset_invalid.html"), 404
+        _login(user)
+        course = db.session.scalar(
+            db.select(Enrolment.course_slug)
+            .where(Enrolment.user_id == user.id)
+            .order_by(Enrolment.id)
+            .limit(1)
+        )
+        flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
+        if course:
+            return redirect(url_for("catalogue.course", course_slug=course), 303)
+        return redirect(url_for("catalogue.index"), 303)
+    response = current_app.make_response(
+        render_template("auth/reset_password.html", form=form, user=reset.user, welcome=True)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @bp.get("/account")
 @login_required
 def account():
-    return _account_page(ChangePasswordForm(prefix="change"), DeleteAccountForm(prefix="delete"))
+    return _account_page()
 
 
-def _account_page(change: ChangePasswordForm, delete: DeleteAccountForm, status: int = 200):
-    return render_template("auth/account.html", change=change, delete=delete), status
+def _account_page(
+    change: ChangePasswordForm | None = None,
+    delete: DeleteAccountForm | None = None,
+    email: EmailChangeForm | None = None,
+    status: int = 200,
+):
+    reminders = RemindersForm(prefix="reminders")
+    reminders.reminders.data = not current_user.reminders_off
+    return render_template(
+        "auth/account.html",
+        change=change or ChangePasswordForm(prefix="change"),
+        delete=delete or DeleteAccountForm(prefix="delete"),
+        email=email or EmailChangeForm(prefix="email"),
+        reminders=reminders,
+        mail_configured=mail.configured(),
+    ), status
+
+
+@bp.post("/account/email")
+@login_required
+@limiter.limit("10 per hour")
+def change_email():
+    """Send a confirmation link to the new address."""
+    form = EmailChangeForm(prefix="email")
+    if form.validate_on_submit():
+        try:
+            service.request_email_change(
+                current_user, form.password.data, form.email.data, _link("auth.confirm_email")
+            )
+        except service.WrongPassword:
+            form.password.errors.append(_("This is not your current password."))
+        except service.EmailTaken:
+            form.email.errors.append(_("Another account uses this e-mail address."))
+        else:
+            db.session.commit()
+            flash(
+                _("We sent a link to %(email)s: open it to confirm the new address.",
+                  email=form.email.data.strip()),
+                "success",
+            )  # fmt: skip
+            return redirect(url_for(".account"), 303)
+    return _account_page(email=form, status=422)
+
+
+@bp.route("/account/email/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def confirm_email(token: str):
+    """The link sent to the new address: one click on the button makes the change."""
+    try:
+        user, new = service.email_change_of(token)
+    except service.InvalidEmailChange:
+        return render_template("auth/email_invalid.html"), 404
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            service.confirm_email_change(token)
+            db.session.commit()
+        except (service.InvalidEmailChange, service.EmailTaken, IntegrityError):
+            db.session.rollback()
+            return render_template("auth/email_invalid.html"), 404
+        flash(_("Your e-mail address is now %(email)s.", email=new), "success")
+        return redirect(url_for(".account" if current_user.is_authenticated else ".login"), 303)
+    return render_template("auth/confirm_email.html", form=form, user=user, new=new)
+
+
+@bp.post("/account/reminders")
+@login_required
+def reminders():
+    form = RemindersForm(prefix="reminders")
+    if form.validate_on_submit():
+        service.set_reminders(current_user, form.reminders.data)
+        db.session.commit()
+        if form.reminders.data:
+            flash(_("Reminder e-mails are on."), "success")
+        else:
+            flash(_("Reminder e-mails are off."), "success")
+    return redirect(url_for(".account"), 303)
 
 
 @bp.post("/account/password")
@@ -192,7 +336,7 @@ def change_password():
             login_user(current_user._get_current_object())  # the cookie gets the new key
             flash(_("Your password is changed. Your other sessions have ended."), "success")
             return redirect(url_for(".account"), 303)
-    return _account_page(form, DeleteAccountForm(prefix="delete"), 422)
+    return _account_page(change=form, status=422)
 
 
 @bp.post("/account/delete")
@@ -211,4 +355,4 @@ def delete_account():
             session.clear()
             flash(_("Your account is deleted. Thank you for learning with us."), "success")
             return redirect(url_for("catalogue.index"), 303)
-    return _account_page(ChangePasswordForm(prefix="change"), form, 422)
+    return _account_page(delete=form, status=422)

@@ -1,37 +1,51 @@
 """Public pages: the catalogue, a course overview, course assets."""
 
-from flask import Blueprint, abort, render_template, send_from_directory
+from flask import Blueprint, abort, render_template, send_file
 from flask_login import current_user
 
-from learnapp.catalogue import course_or_404, visible_courses
+from learnapp.catalogue import course_or_404, reading_course, visible_courses
+from learnapp.certificates import service as certificates
+from learnapp.content.assets import asset_file
 from learnapp.progress import service as progress_service
+from learnapp.security import asset_type, lock_down_asset
 
 bp = Blueprint("catalogue", __name__)
-
-HIDDEN_ASSET_SUFFIXES = (".md", ".html")  # lesson sources and templates are not assets
 
 
 @bp.get("/")
 def index():
-    return render_template("catalogue/index.html", courses=visible_courses())
+    courses = [reading_course(course) for course in visible_courses()]
+    return render_template("catalogue/index.html", courses=courses)
 
 
 @bp.get("/courses/<course_slug>")
 def course(course_slug: str):
-    course = course_or_404(course_slug)
-    enrolled = current = None
+    course = reading_course(course_or_404(course_slug))
+    enrolled = current = certificate = None
     if current_user.is_authenticated:
         enrolled = progress_service.enrolment(current_user, course)
         if enrolled:
             current = progress_service.progress(current_user, course)
+        if enrolled and enrolled.completed_at and course.certificate:
+            certificate = certificates.latest_certificate(current_user, course.slug)
     return render_template(
-        "catalogue/course.html", course=course, enrolled=enrolled, progress=current
+        "catalogue/course.html",
+        course=course,
+        enrolled=enrolled,
+        progress=current,
+        certificate=certificate,
     )
 
 
 @bp.get("/courses/<course_slug>/assets/<path:path>")
 def asset(course_slug: str, path: str):
     course = course_or_404(course_slug)
-    if path.lower().endswith(HIDDEN_ASSET_SUFFIXES):
+    real = asset_file(course.path, path)
+    if real is None:
         abort(404)
-    return send_from_directory(course.path, path, max_age=86400)
+    mimetype, download = asset_type(real)
+    response = send_file(real, mimetype=mimetype, as_attachment=download, max_age=86400)
+    if course.status != "published":  # a draft is for staff: no shared cache may keep it
+        response.cache_control.public = False
+        response.cache_control.private = True
+    return lock_down_asset(response)

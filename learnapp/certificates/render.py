@@ -18,6 +18,7 @@ import logging
 import mimetypes
 import os
 import threading
+import traceback
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,10 +26,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+import babel.dates
+import babel.support
+import babel.units
 import jinja2
 import segno
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
+
+from learnapp.content.model import Problem
 
 if TYPE_CHECKING:
     from weasyprint.urls import URLFetcherResponse
@@ -39,26 +45,13 @@ StrPath = str | os.PathLike[str]
 
 DEFAULT_ISSUER = "LearningAlliance — Building Knowledge Across Borders, Geneva"
 DEFAULT_TEMPLATES_DIR = str(Path(__file__).resolve().parent.parent / "templates")
+TRANSLATIONS_DIR = str(Path(__file__).resolve().parent.parent / "translations")
+RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
 TEMPLATE_NAME = "certificates/certificate.html"
 
 # A4 landscape in CSS px (96 per inch), with a little slack for rounding.
 _A4_LANDSCAPE_PX = (297 / 25.4 * 96, 210 / 25.4 * 96)
 _PAGE_TOLERANCE_PX = 2.0
-
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 # Font-size classes by length; the template maps each class to a size. Chosen so that a
 # 120-character name and a 150-character course title still fit on the one page.
@@ -77,8 +70,9 @@ class CertificateContext:
     code: str
     verify_url: str
     issuer: str = DEFAULT_ISSUER
-    language: str = "en"
+    language: str = "en"  # what the certificate is worded in: en, fr or ar
     expires_on: datetime.date | None = None
+    course_language: str = ""  # the course title's language, when not `language`
 
 
 class CertificateError(Exception):
@@ -116,16 +110,73 @@ def render_certificate(
     )
     _check_one_a4_landscape_page(document, course_template=template_html is not None)
     # Set here, not only in the template, so course templates get them too.
-    document.metadata.title = f"Certificate — {ctx.course_title}"
+    _ = translations(ctx.language).gettext
+    document.metadata.title = _("Certificate — %(title)s") % {"title": ctx.course_title}
     document.metadata.authors = [ctx.issuer]
-    document.metadata.description = (
-        f"Certificate of completion of “{ctx.course_title}” awarded to {ctx.name} "
-        f"on {format_date(ctx.completed_on)}. Verify at {ctx.verify_url}"
-    )
+    document.metadata.description = _(
+        "Certificate of completion of “%(title)s” awarded to %(name)s on %(date)s."
+        " Verify at %(url)s"
+    ) % {
+        "title": ctx.course_title,
+        "name": ctx.name,
+        "date": format_date(ctx.completed_on, ctx.language),
+        "url": ctx.verify_url,
+    }
     document.metadata.keywords = [ctx.code]
-    # The document language comes from the template's <html lang>: the app's template is
-    # worded in English whatever the course's language (which marks the course title).
+    # The document language comes from the template's <html lang>: `ctx.language`.
     return document.write_pdf()
+
+
+# Sample learners for checking a course's template: a long Latin name and an Arabic one.
+SAMPLE_NAMES = (
+    "Maximiliana Alexandra Bartholomew-Okonkwo de la Fuente y Hohenzollern",
+    "فاطمة الزهراء بنت عبد الرحمن الهاشمي",
+)
+
+
+def template_problems(
+    template_path: StrPath,
+    *,
+    course_title: str,
+    course_dir: StrPath,
+    static_dir: StrPath,
+    language: str = "en",
+) -> list[Problem]:
+    """Render a course's certificate template with sample values; what fails, as Problems."""
+    path = os.fspath(template_path)
+    try:
+        template_html = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return [Problem(path, 0, f"cannot read the certificate template: {error}")]
+    for name in SAMPLE_NAMES:
+        ctx = CertificateContext(
+            name=name,
+            course_title=course_title,
+            completed_on=datetime.date(2026, 12, 31),
+            duration_minutes=90,
+            code="LA-7Q3K-M2XH-9PRT-4D6W-ZC8N",
+            verify_url="https://learn.example.org/verify/LA-7Q3K-M2XH-9PRT-4D6W-ZC8N",
+            language=language,
+        )
+        try:
+            render_certificate(
+                ctx, template_html=template_html, course_dir=course_dir, static_dir=static_dir
+            )
+        except jinja2.TemplateSyntaxError as error:
+            return [Problem(path, error.lineno or 0, f"template syntax: {error.message}")]
+        except CertificateError as error:
+            return [Problem(path, 0, f"{error} (with the sample name {name!r})")]
+        except Exception as error:  # what the learner's completion would have hit
+            line = _template_line(error)
+            return [Problem(path, line, f"cannot render: {type(error).__name__}: {error}")]
+    return []
+
+
+def _template_line(error: BaseException) -> int:
+    """The template line a Jinja runtime error was raised at (0 if unknown)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    lines = [frame.lineno for frame in frames if frame.filename == "<template>"]
+    return lines[-1] if lines and lines[-1] else 0
 
 
 def certificate_html(
@@ -148,7 +199,12 @@ def template_values(
     ctx: CertificateContext, *, static_dir: StrPath, course_dir: StrPath | None = None
 ) -> dict[str, Any]:
     """Return the variables a certificate template sees (documented for course authors)."""
+    words = translations(ctx.language)
     return {
+        # The shipped template's wording in the certificate's language.
+        "_": words.gettext,
+        "page_dir": "rtl" if ctx.language.split("-")[0] in RTL_LANGUAGES else "ltr",
+        "title_language": ctx.course_language or ctx.language,
         "ctx": ctx,
         "name": ctx.name,
         "course_title": ctx.course_title,
@@ -159,10 +215,10 @@ def template_values(
         "verify_url_tail": ctx.verify_url[ctx.verify_url.rfind("/") + 1 :],
         "issuer": ctx.issuer,
         "language": ctx.language,
-        "completed_on": format_date(ctx.completed_on),
+        "completed_on": format_date(ctx.completed_on, ctx.language),
         "completed_on_iso": ctx.completed_on.isoformat(),
-        "expires_on": format_date(ctx.expires_on) if ctx.expires_on else None,
-        "duration": format_duration(ctx.duration_minutes),
+        "expires_on": format_date(ctx.expires_on, ctx.language) if ctx.expires_on else None,
+        "duration": format_duration(ctx.duration_minutes, ctx.language),
         "name_dir": text_direction(ctx.name),
         "title_dir": text_direction(ctx.course_title),
         "name_fit": _fit(ctx.name, _NAME_FIT),
@@ -180,21 +236,30 @@ def qr_svg(data: str) -> Markup:
     return Markup(svg)
 
 
-def format_date(day: datetime.date) -> str:
-    """Write a date out in full, e.g. ``29 November 2026`` (independent of the locale)."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+def format_date(day: datetime.date, locale: str = "en") -> str:
+    """The UI's medium date (Babel's ``medium``), e.g. ``Nov 29, 2026``, ``29 nov. 2026``.
+
+    The same as the pages' `date` filter in that language (Arabic: Western digits).
+    """
+    return babel.dates.format_date(day, format="medium", locale=locale)
 
 
-def format_duration(minutes: int | None) -> str | None:
+def format_duration(minutes: int | None, locale: str = "en") -> str | None:
     """Write a study time out: ``45 minutes``, ``90 minutes``, ``2 hours 30 minutes``."""
     if minutes is None or minutes <= 0:
         return None
     hours, rest = divmod(minutes, 60)
     if rest == 0:
-        return _plural(hours, "hour")
+        return _unit(hours, "hour", locale)
     if minutes < 120:
-        return _plural(minutes, "minute")
-    return f"{_plural(hours, 'hour')} {_plural(rest, 'minute')}"
+        return _unit(minutes, "minute", locale)
+    return f"{_unit(hours, 'hour', locale)} {_unit(rest, 'minute', locale)}"
+
+
+@functools.cache
+def translations(language: str) -> babel.support.Translations:
+    """The app's message catalogue for `language` (English: the messages as written)."""
+    return babel.support.Translations.load(TRANSLATIONS_DIR, [language])
 
 
 def text_direction(text: str) -> str:
@@ -357,5 +422,5 @@ def _fit(text: str, classes: tuple[tuple[int, str], ...]) -> str:
     return "xs"
 
 
-def _plural(count: int, unit: str) -> str:
-    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+def _unit(count: int, unit: str, locale: str) -> str:
+    return babel.units.format_unit(count, f"duration-{unit}", length="long", locale=locale)

@@ -2,12 +2,22 @@
 
 from io import BytesIO
 
-from flask import Blueprint, abort, redirect, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from learnapp.certificates import service
 from learnapp.certificates.forms import VerifyForm
+from learnapp.credentials.verify import MAX_BYTES, Rejected
 from learnapp.errors import DomainMessage
 from learnapp.extensions import db, limiter
 from learnapp.models import Certificate
@@ -17,16 +27,23 @@ bp = Blueprint("certificates", __name__)
 VERIFY_LIMIT = "60 per minute"
 
 
+def may_download(certificate: Certificate) -> bool:
+    """The holder and the admins may download a certificate's files."""
+    return current_user.is_authenticated and (
+        current_user.is_admin or certificate.user_id == current_user.id
+    )
+
+
+def _downloadable(code: str) -> Certificate:
+    certificate = service.find_by_code(code)
+    if certificate is None or not may_download(certificate):
+        abort(404)
+    return certificate
+
+
 @bp.get("/certificates/<code>.pdf")
 def download(code: str):
-    certificate = service.find_by_code(code)
-    allowed = (
-        current_user.is_authenticated
-        and certificate is not None
-        and (current_user.is_admin or certificate.user_id == current_user.id)
-    )
-    if not allowed:
-        abort(404)
+    certificate = _downloadable(code)
     pdf = db.session.scalar(db.select(Certificate.pdf).where(Certificate.id == certificate.id))
     if not pdf:  # the holder withdrew their account: the PDF printing their name is gone
         abort(404)
@@ -38,6 +55,23 @@ def download(code: str):
         etag=certificate.sha256,
         conditional=True,
         max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.get("/certificates/<code>.json")
+def credential(code: str):
+    """The signed Open Badges 3.0 credential, for the holder's wallet."""
+    certificate = _downloadable(code)
+    text = db.session.scalar(
+        db.select(Certificate.credential).where(Certificate.id == certificate.id)
+    )
+    if not text:  # issued before credentials (see `certificates backfill-credentials`)
+        abort(404)
+    response = Response(text, mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="certificate-{certificate.code}.json"'
     )
     response.headers["Cache-Control"] = "private, no-cache"
     return response
@@ -55,7 +89,10 @@ def verify_code(code: str):
     if certificate.code != code:
         return redirect(url_for(".verify_code", code=certificate.code), 301)
     return render_template(
-        "certificates/verify.html", certificate=certificate, status=service.status_of(certificate)
+        "certificates/verify.html",
+        certificate=certificate,
+        status=service.status_of(certificate),
+        may_download=may_download(certificate),
     )
 
 
@@ -73,13 +110,37 @@ def verify():
                     "certificates/verify.html",
                     certificate=certificate,
                     status=service.status_of(certificate),
+                    may_download=may_download(certificate),
                     genuine_upload=True,
                 )
+        elif form.credential.data or form.credential_file.data:
+            upload = form.credential_file.data
+            data = upload.read(MAX_BYTES + 1) if upload else form.credential.data
+            try:
+                verdict = service.check_credential(
+                    data, service.IssueSettings.from_config(current_app.config)
+                )
+            except Rejected as rejected:
+                form.credential.errors.append(_rejection(str(rejected)))
+            else:
+                return render_template("certificates/verify_credential.html", verdict=verdict)
         elif form.code.data:
             certificate = service.find_by_code(form.code.data)
             if certificate:
                 return redirect(url_for(".verify_code", code=certificate.code), 303)
             form.code.errors.append(_("No certificate has this code. Check it and try again."))
         else:
-            form.code.errors.append(_("Enter a code or choose a PDF file."))
+            form.code.errors.append(_("Enter a code, choose a PDF file or paste a credential."))
     return render_template("certificates/verify_form.html", form=form, outcome=outcome)
+
+
+def _rejection(reason: str) -> str:
+    return {
+        "too_large": _("This credential is too large: we check up to 64 KB."),
+        "not_json": _("This is not valid JSON. Paste the whole credential file."),
+        "not_credential": _("This is not an Open Badges credential we can check."),
+        "other_issuer": _("This credential was not issued by us, so we cannot vouch for it."),
+        "bad_signature": _(
+            "The signature does not match: the credential was altered or not signed by us."
+        ),
+    }.get(reason, _("This is not an Open Badges credential we can check."))

@@ -1,1 +1,2 @@
-"""Pure course content: load, validate and render Markdown courses (no Flask, no database)."""
+"""Pure course content: load, validate and render Markdown courses and quizzes, and grade
+answers (no Flask, no database)."""

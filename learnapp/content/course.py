@@ -24,7 +24,10 @@ COURSE_SCHEMA = {
     "sequential": Field("bool", default=False),
     "authors": Field("texts", default=()),
     "format": Field("int", default=1),
+    "remind_after_days": Field("int", default=14, minimum=0),
 }
+# course.fr.md: the course's title, summary and introduction in French; the rest is course.md's.
+COURSE_VARIANT_SCHEMA = {key: COURSE_SCHEMA[key] for key in ("title", "summary")}
 LESSON_SCHEMA = {"title": Field("text")}
 # A simple BCP 47 shape: language, optional script, optional region, optional variants.
 LANGUAGE_TAG = re.compile(
@@ -41,15 +44,20 @@ class CourseFile:
     intro_html: str
 
 
-def read_course_file(text: str, *, path: str, render: FileRenderer) -> tuple[CourseFile, list]:
-    """Read course.md; problems name the line of each bad key."""
+def read_course_file(
+    text: str, *, path: str, render: FileRenderer, variant: bool = False
+) -> tuple[CourseFile, list]:
+    """Read course.md (or a variant such as course.fr.md); problems name each bad key's line."""
     doc, problems = frontmatter.split(text, path)
     if not doc.has_front_matter:
-        problems.append(Problem(path, 1, "course.md must start with '---' front matter"))
-    reader = frontmatter.Reader(doc, path, COURSE_SCHEMA)
-    values = {key: reader.get(key) for key in COURSE_SCHEMA}
-    _check_language(values, reader)
-    _check_format(values, reader)
+        name = path.rsplit("/", 1)[-1]
+        problems.append(Problem(path, 1, f"{name} must start with '---' front matter"))
+    schema = COURSE_VARIANT_SCHEMA if variant else COURSE_SCHEMA
+    reader = frontmatter.Reader(doc, path, schema)
+    values = {key: reader.get(key) for key in schema}
+    if not variant:
+        _check_language(values, reader)
+        _check_format(values, reader)
     rendered, render_problems = render(doc.body, line=doc.body_line)
     return CourseFile(values, rendered.html), problems + reader.problems + render_problems
 
@@ -79,6 +87,7 @@ def read_lesson(
     slug: str,
     position: int,
     render: FileRenderer,
+    language: str = "",
 ) -> tuple[Lesson, list[Problem]]:
     """Read one lesson; its title comes from front matter or else its first `#` heading."""
     doc, problems = frontmatter.split(text, path)
@@ -89,5 +98,5 @@ def read_lesson(
     if not title:
         message = "lesson has no title: add 'title:' front matter or a '# heading'"
         problems.append(Problem(path, 1, message))
-    lesson = Lesson(slug, filename, position, title or slug, rendered.html, source_path)
+    lesson = Lesson(slug, filename, position, title or slug, rendered.html, source_path, language)
     return lesson, problems + reader.problems + render_problems

@@ -158,7 +158,7 @@ def too_complex(text: str) -> Issue | None:
     """An error for the first line beyond the limits above, else None (in linear time)."""
     open_brackets = headings = 0
     for number, line in enumerate(text.split("\n"), 1):
-        columns = len(_CONTAINERS.match(line).group().expandtabs(4))
+        columns = nesting_columns(line)
         if columns > MAX_NESTING_COLUMNS:
             message = (
                 f"line is nested {columns} columns deep (indentation, > quotes, list markers);"
@@ -181,6 +181,11 @@ def too_complex(text: str) -> Issue | None:
                 )
                 return Issue(number, message, "error")
     return None
+
+
+def nesting_columns(line: str) -> int:
+    """How deep `line` is nested: columns of indentation, > quotes and list markers."""
+    return len(_CONTAINERS.match(line).group().expandtabs(4))
 
 
 def unwrap_paragraph(html: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -37,6 +38,12 @@ class Lesson:
     title: str
     html: str
     source_path: str
+    language: str = ""  # the language the file is written in
+
+    @property
+    def kind(self) -> Literal["lesson"]:
+        """What sort of course step this is (a quiz says "quiz")."""
+        return "lesson"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +63,14 @@ class Accepted:
     text: str | None
     number: float | None = None
     tolerance: float = 0.0
+    written: str = ""  # as the trainer wrote it: "26" for "= 26 ± 0", "3.5 ± 0.1"
+
+    @property
+    def label(self) -> str:
+        """The answer as shown to learners and trainers."""
+        if self.written:
+            return self.written
+        return self.text if self.text is not None else f"{self.number:g}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +113,12 @@ class Quiz:
     questions: tuple[Question, ...]
     source_path: str
     intro_html: str = ""
+    language: str = ""  # the language the file is written in
+
+    @property
+    def kind(self) -> Literal["quiz"]:
+        """What sort of course step this is (a lesson says "lesson")."""
+        return "quiz"
 
     def question(self, key: str) -> Question | None:
         """The question with this key, if any."""
@@ -132,6 +153,23 @@ class Course:
     quizzes: tuple[Quiz, ...]
     version: str
     certificate_template: str | None = None
+    remind_after_days: int = 14  # inactive this long: one reminder e-mail; 0 = never
+    # Every language the course can be read in, its default (the `language` of course.md)
+    # first; `translations` holds the course as read in each other one (SPEC: variants).
+    languages: tuple[str, ...] = ()
+    translations: Mapping[str, Course] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, hash=False
+    )
+
+    @property
+    def default_language(self) -> str:
+        """The language of course.md, the one a missing variant falls back to."""
+        return self.languages[0] if self.languages else self.language
+
+    def in_language(self, language: str) -> Course:
+        """The course as read in `language` (steps with no variant stay in the default);
+        the course itself when it has no such variant."""
+        return self.translations.get(language, self)
 
     def lesson(self, slug: str) -> Lesson | None:
         """The lesson with this slug, if any."""
@@ -156,11 +194,25 @@ class Course:
 
 @dataclass(frozen=True, slots=True)
 class Catalogue:
-    """Every valid course by slug (in folder order), and every problem found."""
+    """Every valid course by slug (in folder order), and every problem found.
+
+    `kept_since`: courses whose files now have errors, still served as they were at their
+    last good version, with when that version was loaded.
+    """
 
     courses: Mapping[str, Course] = field(default_factory=lambda: MappingProxyType({}))
     problems: tuple[Problem, ...] = ()
     excluded: tuple[str, ...] = ()
+    kept_since: Mapping[str, dt.datetime] = field(default_factory=lambda: MappingProxyType({}))
+
+    def problems_of(self, course: Course) -> tuple[Problem, ...]:
+        """The problems found in the course's folder and its quizzes' folder."""
+        return tuple(p for p in self.problems if _belongs(p, course))
+
+    @property
+    def left_out(self) -> tuple[str, ...]:
+        """Slugs of courses with errors and no last good version: not served at all."""
+        return tuple(slug for slug in self.excluded if slug not in self.kept_since)
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -171,3 +223,8 @@ class Catalogue:
     def warnings(self) -> tuple[Problem, ...]:
         """Problems that are reported but do not exclude anything."""
         return tuple(p for p in self.problems if p.severity == "warning")
+
+
+def _belongs(problem: Problem, course: Course) -> bool:
+    path = "/" + problem.path.replace("\\", "/")
+    return f"/{course.dirname}/" in path or f"/quizzes/{course.slug}/" in path

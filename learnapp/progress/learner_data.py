@@ -9,7 +9,7 @@ from learnapp.content.model import Course, Lesson, Quiz
 from learnapp.extensions import db
 from learnapp.models import Certificate, Enrolment, LessonCompletion, QuizAttempt, User
 from learnapp.progress import service
-from learnapp.progress.rules import CourseProgress
+from learnapp.progress.rules import CourseProgress, Status, status_of
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,10 @@ class LearningRow:
     progress: CourseProgress
     resume: Lesson | Quiz | None
 
+    @property
+    def status(self) -> Status:
+        return status_of(self.enrolment.completed_at is not None, self.progress.done_count)
+
 
 @dataclass(frozen=True)
 class MyLearning:
@@ -27,12 +31,13 @@ class MyLearning:
     certificates: list[Certificate]
 
 
-def _resume_step(enrolled: Enrolment, current: CourseProgress) -> Lesson | Quiz | None:
-    """The last lesson visited, else the first unfinished step."""
+def resume_step(enrolled: Enrolment, current: CourseProgress) -> Lesson | Quiz | None:
+    """Where "Continue" leads: the last lesson visited if it is still to do, else the next
+    missing step after it (None once nothing is missing)."""
     last = current.course.lesson(enrolled.last_lesson_slug) if enrolled.last_lesson_slug else None
-    if last is not None and current.is_open(last):
+    if last is not None and current.is_open(last) and not current.is_done(last):
         return last
-    return current.next_step() or (current.steps[0] if current.steps else None)
+    return current.next_step(after=last)
 
 
 def my_learning(user: User) -> MyLearning:
@@ -47,10 +52,10 @@ def my_learning(user: User) -> MyLearning:
         if course is None:
             continue
         current = service.progress(user, course)
-        rows.append(LearningRow(enrolled, course, current, _resume_step(enrolled, current)))
+        rows.append(LearningRow(enrolled, course, current, resume_step(enrolled, current)))
     return MyLearning(
-        in_progress=[row for row in rows if not row.progress.complete],
-        completed=[row for row in rows if row.progress.complete],
+        in_progress=[row for row in rows if row.status != Status.COMPLETED],
+        completed=[row for row in rows if row.status == Status.COMPLETED],
         certificates=user_certificates(user),
     )
 

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from learnapp.content.model import Course, Lesson, Quiz
 
 
-def step_kind(step: Lesson | Quiz) -> str:
-    """'lesson' or 'quiz'."""
-    return "quiz" if isinstance(step, Quiz) else "lesson"
+class Status(enum.StrEnum):
+    """Where a learner stands in a course; the admin reports compute the same in SQL."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+def status_of(completed: bool, done_steps: int) -> Status:
+    """Completion is an event that is kept: a course that grows later does not undo it."""
+    if completed:
+        return Status.COMPLETED
+    return Status.IN_PROGRESS if done_steps else Status.NOT_STARTED
 
 
 @dataclass(frozen=True)
@@ -21,7 +32,7 @@ class CourseProgress:
     passed_quizzes: frozenset[str]
 
     def is_done(self, step: Lesson | Quiz) -> bool:
-        done = self.passed_quizzes if isinstance(step, Quiz) else self.done_lessons
+        done = self.passed_quizzes if step.kind == "quiz" else self.done_lessons
         return step.slug in done
 
     @property

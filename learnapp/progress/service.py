@@ -88,18 +88,16 @@ def complete_lesson(
 def finish_if_complete(
     user: User, course: Course, enrolled: Enrolment | None = None
 ) -> CourseProgress:
-    """Mark the enrolment complete once every step is done, and issue the certificate."""
+    """Mark the enrolment complete once every step is done (kept, whatever changes later).
+
+    The certificate is issued by the caller after this is committed (`learnapp.completion`).
+    """
     current = progress(user, course)  # read again: a racing request may have done a step
     if not current.complete:
         return current
     enrolled = enrolled or enrolment(user, course)
-    if enrolled is not None:
-        if enrolled.completed_at is None:
-            enrolled.completed_at = now_utc()
-            enrolled.completed_version = course.version
-            db.session.flush()
-        if course.certificate:
-            from learnapp.certificates.service import issue_certificate
-
-            issue_certificate(user, course, enrolled)
+    if enrolled is not None and enrolled.completed_at is None:
+        enrolled.completed_at = now_utc()
+        enrolled.completed_version = course.version
+        db.session.flush()
     return current

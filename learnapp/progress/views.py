@@ -16,8 +16,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from learnapp import completion
 from learnapp.caching import not_modified, personal_etag, revalidate
-from learnapp.catalogue import course_or_404, step_url
+from learnapp.catalogue import course_or_404, reading_course, step_url
 from learnapp.extensions import db
 from learnapp.progress import access, book, learner_data, service
 
@@ -47,7 +48,7 @@ def enrol(course_slug: str):
 @bp.get("/courses/<course_slug>/<lesson_slug>")
 @login_required
 def lesson(course_slug: str, lesson_slug: str):
-    course = course_or_404(course_slug)
+    course = reading_course(course_or_404(course_slug))
     lesson = _lesson_or_404(course, lesson_slug)
     enrolled = service.enrolment(current_user, course)
     current = service.progress(current_user, course)
@@ -57,6 +58,7 @@ def lesson(course_slug: str, lesson_slug: str):
         service.record_visit(enrolled, lesson)
     etag = personal_etag(
         course.version,
+        course.language,
         lesson.slug,
         current_user.id,
         current_user.role,
@@ -95,7 +97,7 @@ def complete(course_slug: str, lesson_slug: str):
     if course.sequential and not service.progress(current_user, course).is_open(lesson):
         abort(403)
     current = service.complete_lesson(current_user, course, lesson, enrolled)
-    db.session.commit()
+    completion.commit_and_certify(current_user, course, enrolled)
     if current.complete:
         flash(_("Well done: you have completed this course."), "success")
         return redirect(url_for("catalogue.course", course_slug=course.slug), 303)
@@ -108,15 +110,32 @@ def complete(course_slug: str, lesson_slug: str):
 @bp.get("/courses/<course_slug>/course.pdf")
 @login_required
 def course_pdf(course_slug: str):
-    course = course_or_404(course_slug)
-    if service.enrolment(current_user, course) is None and not current_user.is_staff:
-        abort(403)
-    pdf = book.course_pdf(course, str(get_locale()))
+    course = reading_course(course_or_404(course_slug))
+    lessons = course.lessons
+    if not current_user.is_staff:
+        if service.enrolment(current_user, course) is None:
+            abort(403)
+        # Only what the learner may open: a sequential course's locked lessons stay out.
+        current = service.progress(current_user, course)
+        lessons = tuple(lesson for lesson in lessons if current.is_open(lesson))
+    try:
+        pdf = book.course_pdf(course, str(get_locale()), tuple(lessons))
+    except book.BookUnavailable:
+        page = render_template(
+            "errors/error.html",
+            code=503,
+            title=_("The PDF could not be made"),
+            detail=_(
+                "This course could not be made into one PDF. You can still read every lesson"
+                " online; try the download again later."
+            ),
+        )
+        return page, 503, {"Retry-After": str(book.RETRY_AFTER_FAILURE)}
     response = send_file(
         BytesIO(pdf),
         mimetype="application/pdf",
         download_name=f"{course.slug}.pdf",
-        etag=f"{course.version[:32]}-{get_locale()}",
+        etag=f"{course.version[:32]}-{get_locale()}-{course.language}-{len(lessons)}",
         conditional=True,
     )
     response.headers["Cache-Control"] = "private, max-age=3600"

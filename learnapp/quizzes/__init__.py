@@ -1,1 +1,5 @@
-"""Quizzes: pure parsing and grading here; views and forms for taking them."""
+"""Quizzes, the web feature: taking a quiz, attempts and results.
+
+Parsing and grading are pure and live in the content core (`learnapp.content.quiz`,
+`learnapp.content.grading`).
+"""

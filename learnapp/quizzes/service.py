@@ -12,11 +12,11 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func
 
+from learnapp.content.grading import draw_and_order, grade_question, score
 from learnapp.content.model import Course, Question, Quiz
 from learnapp.dbutil import insert_or_ignore
 from learnapp.extensions import db
 from learnapp.models import QuizAttempt, User, now_utc
-from learnapp.quizzes.grading import draw_and_order, grade_question, score
 
 
 class TamperedForm(Exception):

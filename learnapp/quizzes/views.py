@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from learnapp.catalogue import course_or_404
+from learnapp import completion
+from learnapp.catalogue import course_or_404, reading_course
 from learnapp.errors import DomainMessage
 from learnapp.extensions import db
 from learnapp.progress import access
@@ -15,8 +16,10 @@ from learnapp.quizzes import service
 bp = Blueprint("quizzes", __name__, url_prefix="/courses/<course_slug>/quizzes")
 
 
-def _load(course_slug: str, quiz_slug: str):
+def _load(course_slug: str, quiz_slug: str, *, reading: bool = True):
+    """The course and quiz as read (`reading`), or in the default language, which grades."""
     course = course_or_404(course_slug)
+    course = reading_course(course) if reading else course
     quiz = course.quiz(quiz_slug)
     if quiz is None:
         abort(404)
@@ -57,7 +60,8 @@ def take(course_slug: str, quiz_slug: str):
 @bp.post("/<quiz_slug>")
 @login_required
 def submit(course_slug: str, quiz_slug: str):
-    course, quiz = _load(course_slug, quiz_slug)
+    # Graded against the default language's file: every variant is keyed like it.
+    course, quiz = _load(course_slug, quiz_slug, reading=False)
     if (denied := _check_access(course, quiz)) is not None:
         return denied
     try:
@@ -73,6 +77,8 @@ def submit(course_slug: str, quiz_slug: str):
     except service.QuizChanged:
         refuse(409, _l("The quiz was updated while you were answering it."))
     except service.Unanswered as unanswered:
+        course, quiz = _load(course_slug, quiz_slug)
+        form = service.form_for_token(current_user, course, quiz, form.token)
         return _page(
             course, quiz, form, given=unanswered.given, missing=unanswered.missing, status=422
         )
@@ -80,7 +86,9 @@ def submit(course_slug: str, quiz_slug: str):
         refuse(409, _l("You have used every attempt this quiz allows."))
     if attempt.passed:
         progress_service.finish_if_complete(current_user, course)
-    db.session.commit()
+        completion.commit_and_certify(current_user, course)
+    else:
+        db.session.commit()
     return _to_result(course, quiz, attempt)
 
 

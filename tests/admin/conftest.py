@@ -6,11 +6,12 @@ import datetime as dt
 
 import pytest
 
+from learnapp import completion
 from learnapp.catalogue import catalogue
+from learnapp.content.grading import grade_question, score
 from learnapp.extensions import db
 from learnapp.models import Enrolment, QuizAttempt, now_utc
 from learnapp.progress import service as progress
-from learnapp.quizzes.grading import grade_question, score
 from tests.conftest import PASSWORD
 
 COURSE = "basics"
@@ -77,7 +78,7 @@ def attempt(user, city: str = "Geneva", communities: str = "171") -> QuizAttempt
     db.session.add(row)
     db.session.flush()
     progress.finish_if_complete(user, course)
-    db.session.commit()
+    completion.commit_and_certify(user, course)
     return row
 
 

@@ -6,21 +6,7 @@ from sqlalchemy import func
 
 from learnapp.extensions import db
 from learnapp.models import Organisation, User
-from tests.conftest import PASSWORD
-
-
-def register(client, **fields):
-    data = {
-        "name": "Amina Haddad",
-        "email": "amina@example.org",
-        "organisation": "other",
-        "organisation_other": "Ministry of Education",
-        "password": "long enough password",
-        "confirm": "long enough password",
-        "language": "en",
-    }
-    data.update(fields)
-    return client.submit("/register", data)
+from tests.conftest import PASSWORD, register
 
 
 def count_users() -> int:

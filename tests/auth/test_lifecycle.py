@@ -2,8 +2,7 @@
 
 from learnapp.extensions import db
 from learnapp.models import AuditEvent, Certificate, User
-from tests.certificates.test_issuing import finish_course
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, finish_course
 
 
 def change(client, current, new, confirm=None):

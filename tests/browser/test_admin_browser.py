@@ -3,84 +3,14 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 from playwright.sync_api import expect
 
-from learnapp.catalogue import catalogue
-from learnapp.extensions import db
-from learnapp.models import QuizAttempt, now_utc
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import PASSWORD, assert_accessible, seed_people
 
 pytestmark = pytest.mark.browser
-PASSWORD = "browser admin password"
 COURSE = "origins-of-a-learning-alliance"
-
-
-def _right_answers(quiz) -> tuple[dict, dict]:
-    answers, results = {}, {}
-    for question in quiz.questions:
-        if question.kind == "short":
-            accepted = question.accepted[0]
-            answers[question.key] = accepted.text or f"{accepted.number:g}"
-        else:
-            answers[question.key] = sorted(question.correct_keys)
-        results[question.key] = True
-    return answers, results
-
-
-def seed_people(app) -> dict:
-    """An admin, a trainer and a learner who finished the first course, by the services."""
-    from learnapp.auth import service as accounts
-    from learnapp.progress import service as progress
-
-    tag = uuid.uuid4().hex[:8]
-    with app.app_context():
-        organisation = accounts.find_or_create_organisation(f"Ministry of Health {tag}")
-        people = {
-            role: accounts.create_user(
-                email=f"{role}-{tag}@example.org",
-                name=f"Browser {role.title()} {tag}",
-                password=PASSWORD,
-                role="learner" if role == "learner" else role,
-                organisation=organisation if role == "learner" else None,
-            )
-            for role in ("admin", "trainer", "learner")
-        }
-        learner = people["learner"]
-        course = catalogue().courses[COURSE]
-        progress.enrol(learner, course)
-        for lesson in course.lessons:
-            progress.complete_lesson(learner, course, lesson)
-        for quiz in course.quizzes:
-            answers, results = _right_answers(quiz)
-            db.session.add(
-                QuizAttempt(
-                    user_id=learner.id,
-                    course_slug=course.slug,
-                    quiz_slug=quiz.slug,
-                    number=1,
-                    token=f"browser-{tag}-{quiz.slug}",
-                    course_version=course.version,
-                    layout=[[q.key, [o.key for o in q.options]] for q in quiz.questions],
-                    answers=answers,
-                    results=results,
-                    points=len(quiz.questions),
-                    total=len(quiz.questions),
-                    percent=100,
-                    pass_mark=quiz.pass_mark,
-                    passed=True,
-                    submitted_at=now_utc(),
-                )
-            )
-            db.session.flush()
-        progress.finish_if_complete(learner, course)
-        db.session.commit()
-        return {
-            "organisation": organisation.id,
-            **{role: (user.id, user.email) for role, user in people.items()},
-        }
 
 
 @pytest.fixture(scope="module")

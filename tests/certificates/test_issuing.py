@@ -8,19 +8,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func
 
+from learnapp import completion
 from learnapp.certificates import service
 from learnapp.extensions import db
 from learnapp.models import Certificate, Enrolment
-from tests.conftest import logged_in_clients, run_at_once
-from tests.progress.test_learner_journey import COURSE, pass_quiz
-
-
-def finish_course(client) -> Certificate:
-    client.submit(f"{COURSE}/enrol")
-    client.submit(f"{COURSE}/first-steps/complete")
-    client.submit(f"{COURSE}/working-together/complete")
-    pass_quiz(client)
-    return db.session.scalar(db.select(Certificate))
+from tests.conftest import COURSE, finish_course, logged_in_clients, pass_quiz, run_at_once
 
 
 def count() -> int:
@@ -120,7 +112,7 @@ def test_reissue_revokes_the_old_code_and_issues_a_new_one(app, client, login_as
     admin = login_as("admin")
     user.name = "Corrected Name"
     course = app.extensions["learnapp.content"].catalogue().courses["basics"]
-    new = service.reissue(old, course, admin, "Name corrected")
+    new = service.reissue(old, course, admin, "Name corrected", completion.settings())
     db.session.commit()
     assert new.code != old.code and new.name == "Corrected Name"
     assert old.revoked_at is not None and old.revoked_reason == "Name corrected"
@@ -189,7 +181,7 @@ def test_certificate_needs_every_step_complete(app, login_as, client):
     enrolment = db.session.scalar(db.select(Enrolment))
     course = app.extensions["learnapp.content"].catalogue().courses["basics"]
     with pytest.raises(service.NotEligible):
-        service.issue_certificate(user, course, enrolment)
+        service.issue_certificate(user, course, enrolment, completion.settings())
     assert count() == 0
 
 

@@ -103,7 +103,7 @@ def test_courses_check_passes_on_the_shipped_content(runner):
 
 
 def test_courses_check_fails_with_path_line_messages(runner):
-    from tests.content.test_loader import EXPECTED_BROKEN
+    from tests.content.helpers import EXPECTED_BROKEN
 
     broken = FIXTURES / "content" / "broken"
     result = runner.invoke(
@@ -121,11 +121,38 @@ def test_courses_check_fails_with_path_line_messages(runner):
     assert printed == list(EXPECTED_BROKEN)
 
 
+def test_courses_check_warns_about_script_files_and_still_passes(runner, tmp_path):
+    course = tmp_path / "courses" / "01-c"
+    (course / "files").mkdir(parents=True)
+    (tmp_path / "quizzes").mkdir()
+    (course / "course.md").write_text("---\ntitle: C\nsummary: S\n---\n")
+    (course / "01-one.md").write_text("# One\n")
+    (course / "files" / "app.js").write_text("steal()")
+    (course / "map.svg").write_text("<svg>\n<script>steal()</script></svg>")
+    result = runner.invoke(
+        args=["courses", "check", "--courses-dir", str(tmp_path / "courses"),
+              "--quizzes-dir", str(tmp_path / "quizzes")]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "courses/01-c/files/app.js: warning: JavaScript file: course assets never run as"
+        " scripts, learners get a download",
+        "courses/01-c/map.svg:2: warning: SVG <script> never runs in a course asset: remove it",
+    ]
+
+
 def test_courses_list_shows_every_valid_course(runner):
     result = runner.invoke(args=["courses", "list"])
     assert result.exit_code == 0
     header, *rows = result.stdout.splitlines()
-    assert header.split() == ["slug", "title", "language", "status", "lessons", "quizzes"]
+    assert header.split() == ["slug", "title", "languages", "status", "lessons", "quizzes"]
     basics = next(row for row in rows if row.startswith("basics "))
     assert basics.split()[-4:] == ["en", "published", "2", "1"]
     assert any(row.startswith("draft-notes ") and " draft " in row for row in rows)
+
+
+def test_courses_list_names_every_language_of_a_course(runner, app):
+    app.config.update(COURSES_DIR="courses", QUIZZES_DIR="quizzes")
+    result = runner.invoke(args=["courses", "list"])
+    origins = next(row for row in result.stdout.splitlines() if row.startswith("origins-"))
+    assert origins.split()[-4:] == ["en,ar,fr", "published", "5", "2"]

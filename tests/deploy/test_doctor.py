@@ -106,6 +106,13 @@ def test_an_unreachable_redis_is_a_failure(tmp_path):
     assert "secret" not in check.detail
 
 
+def test_rate_limits_counted_in_each_worker_are_a_warning(tmp_path):
+    check = doctor.check_rate_limit_storage(_node(tmp_path, RATELIMIT_STORAGE_URI="memory://"))
+    assert check.status == "warning" and "each worker" in check.detail
+    shared = doctor.check_rate_limit_storage(_node(tmp_path, RATELIMIT_STORAGE_URI="database://"))
+    assert shared.status == "ok"
+
+
 def test_the_default_base_url_is_a_warning(tmp_path):
     check = doctor.check_base_url(_node(tmp_path, BASE_URL="http://127.0.0.1:5000"))
     assert check.status == "warning" and "verification link" in check.detail
@@ -125,3 +132,20 @@ def test_missing_harfbuzz_subset_is_a_warning_in_doctor_and_in_the_server_log(mo
     server = SimpleNamespace(log=SimpleNamespace(warning=lambda *args: logged.append(args)))
     warn_if_certificates_slow(server)
     assert logged and "8 times" in logged[0][1]
+
+
+def test_the_issuer_key_is_checked(tmp_path, monkeypatch):
+    from learnapp.credentials import keys
+
+    monkeypatch.delenv("LEARNAPP_ISSUER_KEY", raising=False)
+    generated = keys.load_or_create(str(tmp_path))
+    assert (tmp_path / "issuer_key").stat().st_mode & 0o777 == 0o600
+    assert keys.load_or_create(str(tmp_path)) == generated  # created once
+    config = {"ISSUER": "LearningAlliance", "BASE_URL": "https://learn.example.org"}
+    alone = doctor.check_issuer_key(_node(tmp_path, ISSUER_KEY=generated, **config))
+    assert alone.status == "ok" and "did:web:learn.example.org#z6Mk" in alone.detail
+    several = _node(tmp_path, ISSUER_KEY=generated, RATELIMIT_STORAGE_URI="redis://x", **config)
+    assert doctor.check_issuer_key(several).status == "failure"
+    broken = doctor.check_issuer_key(_node(tmp_path, ISSUER_KEY="not-a-key", **config))
+    assert broken.status == "failure" and "LEARNAPP_ISSUER_KEY" in broken.fix
+    assert "multibase" in broken.detail

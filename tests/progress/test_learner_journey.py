@@ -9,29 +9,18 @@ from sqlalchemy import func
 
 from learnapp.extensions import db
 from learnapp.models import Enrolment, LessonCompletion
-from tests.conftest import SITE_COURSES, SITE_QUIZZES, logged_in_clients, run_at_once
-
-COURSE = "/courses/basics"
+from tests.conftest import (
+    COURSE,
+    SITE_COURSES,
+    SITE_QUIZZES,
+    logged_in_clients,
+    pass_quiz,
+    run_at_once,
+)
 
 
 def count(model) -> int:
     return db.session.scalar(db.select(func.count()).select_from(model))
-
-
-def pass_quiz(client, path=f"{COURSE}/quizzes/check"):
-    """Answer the fixture quiz correctly, whatever the option ids are."""
-    import re
-
-    page = client.get(path).get_data(as_text=True)
-    token = re.search(r'name="attempt_token" value="([^"]+)"', page).group(1)
-    radio = re.search(r'type="radio" id="[^"]+" name="(q\w+)" value="(\w+)"', page)
-    data = {"attempt_token": token}
-    # Geneva is the second option in file order (no shuffle in the fixture).
-    options = re.findall(rf'name="{radio.group(1)}" value="(\w+)"', page)
-    data[radio.group(1)] = options[1]
-    text_field = re.search(r'type="text" id="[^"]+" name="(q\w+)"', page).group(1)
-    data[text_field] = " 171 "
-    return client.submit(path, data)
 
 
 def test_whole_journey_reaches_100_percent(client, login_as):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from learnapp.content.model import Accepted, Option, Question, Quiz
-from learnapp.quizzes.grading import (
+from learnapp.content.grading import (
     draw_and_order,
     grade_question,
     normalise_short,
     parse_number,
     score,
 )
+from learnapp.content.model import Accepted, Option, Question, Quiz
 
 
 def choice(key: str, kind: str, correct: str, keys: str = "abcd") -> Question:

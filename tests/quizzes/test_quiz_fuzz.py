@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from learnapp.content.links import CourseLinks
 from learnapp.content.markdown import FileRenderer
-from learnapp.quizzes.parse import parse_quiz
+from learnapp.content.quiz import parse_quiz
 
 from .helpers import make_course
 

@@ -7,7 +7,7 @@ from sqlalchemy import func
 
 from learnapp.extensions import db
 from learnapp.models import QuizAttempt
-from tests.conftest import logged_in_clients, run_at_once
+from tests.conftest import forge, logged_in_clients, run_at_once
 
 QUIZ = "/courses/integrity/quizzes/secret"
 
@@ -147,7 +147,7 @@ def test_tampered_form_is_refused_and_nothing_is_stored(client, learner, tamper)
     elif tamper == "unknown_field":
         data["qdeadbeef0000"] = "x"
     elif tamper == "forged_token":
-        data["attempt_token"] = data["attempt_token"][:-3] + "abc"
+        data["attempt_token"] = forge(data["attempt_token"])
     elif tamper == "two_radio_answers":
         data[single] = [form.option("CORRECTB")[1], form.option("alpha")[1]]
     response = client.submit(QUIZ, data)

@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import POSTGRES_URL, SITE_COURSES, SITE_QUIZZES, migrate_to_head
+from tests.conftest import ISSUER_KEY, POSTGRES_URL, SITE_COURSES, SITE_QUIZZES, migrate_to_head
 
 WORKERS, THREADS = 2, 4
 LEARNAPP = Path(sys.executable).with_name("learnapp")  # the console script of this venv
@@ -47,6 +47,7 @@ class Server:
         self.env = {
             **os.environ,
             "LEARNAPP_DATABASE_URL": database_url,
+            "LEARNAPP_ISSUER_KEY": ISSUER_KEY,
             "LEARNAPP_SECRET_KEY": secrets.token_hex(32),  # shared by both workers
             "LEARNAPP_COURSES_DIR": str(courses),
             "LEARNAPP_QUIZZES_DIR": str(quizzes),

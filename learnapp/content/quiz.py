@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 
 from learnapp.content import frontmatter
 from learnapp.content.frontmatter import Field
+from learnapp.content.grading import parse_number
 from learnapp.content.markdown import Render, Rendered, unwrap_paragraph
 from learnapp.content.model import Accepted, Course, Option, Problem, Question, Quiz
 from learnapp.content.names import split_name, stable_key
 from learnapp.content.sanitize import plain_text
-from learnapp.quizzes.grading import parse_number
 
 QUIZ_SCHEMA = {
     "title": Field("text"),
@@ -341,13 +341,16 @@ def _parse_answer(raw: str) -> Accepted | str:
         return "empty = answer"
     match = TOLERANCE.match(raw)
     if match is None:
-        return Accepted(raw, parse_number(raw), 0.0)
-    number, tolerance = parse_number(match.group(1)), parse_number(match.group(2))
+        return Accepted(raw, parse_number(raw), 0.0, raw)
+    written, tolerance_written = match.group(1).strip(), match.group(2).strip()
+    number, tolerance = parse_number(written), parse_number(tolerance_written)
     if number is None or tolerance is None:
         return f'bad number in "= {raw}": write it like "= 3.5 ± 0.1"'
     if tolerance < 0:
         return f'negative tolerance in "= {raw}": write it like "= 3.5 ± 0.1"'
-    return Accepted(None, number, tolerance)
+    if tolerance:
+        written = f"{written} ± {tolerance_written}"
+    return Accepted(None, number, tolerance, written)
 
 
 def _literal_start(text: str) -> str:

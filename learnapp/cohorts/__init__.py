@@ -1,0 +1,1 @@
+"""Cohorts: named groups of learners with courses to finish by a due date."""

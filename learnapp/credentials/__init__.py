@@ -1,0 +1,1 @@
+"""Open Badges 3.0 verifiable credentials beside every PDF certificate (issue 19)."""

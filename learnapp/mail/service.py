@@ -1,0 +1,219 @@
+"""E-mail to send: each message is an outbox row added in the transaction of its cause.
+
+A rolled-back change therefore sends nothing, and a committed one loses nothing: the
+worker (`learnapp worker`, learnapp/mail/sender.py) delivers the rows. Bodies are
+rendered now, in the recipient's language, from templates/mail/messages/, and kept
+sealed (learnapp/mail/message.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from learnapp.extensions import db
+from learnapp.mail.message import seal
+from learnapp.models import OutboxMessage, User, now_utc
+
+REMINDERS_OFF_SALT = "reminders-off"
+
+
+def configured() -> bool:
+    """True when LEARNAPP_MAIL_URL is set, so messages actually leave."""
+    return bool(current_app.config.get("MAIL_URL"))
+
+
+def absolute(path: str) -> str:
+    """A link for an e-mail: the public base URL and a path from url_for."""
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def _language(language: str | None) -> str:
+    languages = current_app.config["LANGUAGES"]
+    return language if language in languages else languages[0]
+
+
+def enqueue(
+    *,
+    to_address: str,
+    to_name: str,
+    language: str | None,
+    kind: str,
+    subject,
+    headers: dict | None = None,
+    **context,
+) -> OutboxMessage:
+    """Render the message `kind` in the language and add it to the outbox (flushed)."""
+    language = _language(language)
+    with force_locale(language):
+        subject = " ".join(str(subject).split())[:300]  # one line: a header, never two
+        context.update(subject=subject, language=language, name=to_name)
+        text_body = _render(f"mail/messages/{kind}.txt", context)
+        html_body = _render(f"mail/messages/{kind}.html", context)
+    row = OutboxMessage(
+        to_address=to_address,
+        to_name=to_name,
+        language=language,
+        kind=kind,
+        subject=subject,
+        text_body=seal(text_body, current_app.config["SECRET_KEY"]),
+        html_body=seal(html_body, current_app.config["SECRET_KEY"]),
+        headers=headers or {},
+        created_at=now_utc(),
+        due_at=now_utc(),
+        attempts=0,
+        last_error="",
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def _render(name: str, context: dict) -> str:
+    # The bare environment: no page context processors, so no request is needed (the worker).
+    return current_app.jinja_env.get_template(name).render(**context)
+
+
+def _to(user: User) -> dict:
+    return {"to_address": user.email, "to_name": user.name, "language": user.language}
+
+
+def password_reset(user: User, url: str, hours: int) -> OutboxMessage:
+    """The link of a "forgot your password" request."""
+    return enqueue(
+        **_to(user),
+        kind="password_reset",
+        subject=_l("Reset your LearnApp password"),
+        url=url,
+        hours=hours,
+    )
+
+
+def invitation(user: User, url: str, course_title: str, days: int) -> OutboxMessage:
+    """An invitation: set a password, then land in the course."""
+    return enqueue(
+        **_to(user),
+        kind="invitation",
+        subject=_l("You are invited to LearnApp: %(course)s", course=course_title),
+        url=url,
+        course_title=course_title,
+        days=days,
+    )
+
+
+def certificate_issued(user: User, course_title: str, verify_url: str) -> OutboxMessage:
+    """The certificate is issued: where anyone can verify it; the PDF stays on the site."""
+    return enqueue(
+        **_to(user),
+        kind="certificate_issued",
+        subject=_l("Your certificate for %(course)s", course=course_title),
+        course_title=course_title,
+        verify_url=verify_url,
+        certificates_url=absolute("/me"),
+    )
+
+
+def email_change(user: User, new_address: str, url: str, hours: int) -> OutboxMessage:
+    """Sent to the new address: the change happens only when its link is opened."""
+    return enqueue(
+        to_address=new_address,
+        to_name=user.name,
+        language=user.language,
+        kind="email_change",
+        subject=_l("Confirm your new e-mail address for LearnApp"),
+        url=url,
+        new_address=new_address,
+        hours=hours,
+    )
+
+
+def reminder(user: User, course_title: str, continue_url: str, off_url: str) -> OutboxMessage:
+    """A gentle reminder, with the one-click way to turn reminders off (RFC 8058)."""
+    return enqueue(
+        **_to(user),
+        kind="reminder",
+        subject=_l("Continue your course: %(course)s", course=course_title),
+        headers={
+            "List-Unsubscribe": f"<{off_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+        course_title=course_title,
+        continue_url=continue_url,
+        off_url=off_url,
+    )
+
+
+# Turning reminders off with a link (no login: the link is signed for one account) ------
+
+
+def _reminders_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=REMINDERS_OFF_SALT)
+
+
+def reminders_off_token(user: User) -> str:
+    return _reminders_serializer().dumps(user.id)
+
+
+def user_of_reminders_token(token: str) -> User | None:
+    """The active account a reminders-off link was made for, or None."""
+    try:
+        user_id = _reminders_serializer().loads(token)
+    except BadSignature:
+        return None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    return user if user is not None and user.is_active else None
+
+
+# The admin's view of the outbox -------------------------------------------------------
+
+
+def counts() -> dict[str, int]:
+    """How many messages are queued, sent and failed."""
+    status = db.case(
+        (OutboxMessage.sent_at.is_not(None), "sent"),
+        (OutboxMessage.failed_at.is_not(None), "failed"),
+        else_="queued",
+    )
+    rows = db.session.execute(db.select(status, db.func.count()).group_by(status)).all()
+    return {"queued": 0, "sent": 0, "failed": 0, **dict(rows)}
+
+
+def latest(status: str | None, limit: int = 100) -> list[OutboxMessage]:
+    """The latest messages, newest first (their bodies are never shown)."""
+    query = db.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status == "sent":
+        query = query.where(OutboxMessage.sent_at.is_not(None))
+    elif status == "failed":
+        query = query.where(OutboxMessage.failed_at.is_not(None))
+    elif status == "queued":
+        query = query.where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+    return list(db.session.scalars(query))
+
+
+def retry_failed(message_id: int | None = None) -> int:
+    """Queue failed messages (one, or all) again with fresh attempts; how many."""
+    query = db.update(OutboxMessage).where(OutboxMessage.failed_at.is_not(None))
+    if message_id is not None:
+        query = query.where(OutboxMessage.id == message_id)
+    result = db.session.execute(
+        query.values(failed_at=None, attempts=0, due_at=now_utc(), claimed_until=None)
+    )
+    return result.rowcount
+
+
+def forget_address(address: str) -> None:
+    """Delete every message to an address (a withdrawn account keeps no trace in the outbox)."""
+    db.session.execute(
+        db.delete(OutboxMessage).where(db.func.lower(OutboxMessage.to_address) == address.lower())
+    )
+
+
+def purge_sent(days: int = 90) -> int:
+    """Forget messages sent more than `days` ago (their bodies hold links)."""
+    before = now_utc() - dt.timedelta(days=days)
+    result = db.session.execute(db.delete(OutboxMessage).where(OutboxMessage.sent_at < before))
+    return result.rowcount
