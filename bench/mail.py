@@ -129,7 +129,7 @@ def main() -> None:
         started = time.perf_counter()
         connection = server.connect()
         for row in rows:
-            connection.send_message(build(row, config["MAIL_FROM"]))
+            connection.send_message(build(row, config["MAIL_FROM"], config["SECRET_KEY"]))
         connection.quit()
         bare = time.perf_counter() - started
         counting.ids.clear()
