@@ -363,6 +363,35 @@ def doctor() -> None:
 
 
 @main.group()
+def xapi() -> None:
+    """xAPI statements for the Learning Record Store (LEARNAPP_XAPI_ENDPOINT)."""
+
+
+@xapi.command("status")
+@with_appcontext
+def xapi_status() -> None:
+    """How many statements are queued, sent and refused, and the last refusals."""
+    from learnapp.xapi import service
+
+    counts = service.counts()
+    click.echo(f"{counts['queued']} queued, {counts['sent']} sent, {counts['failed']} failed")
+    for row in service.latest_failed():
+        click.echo(f"failed #{row.id} {row.verb} {row.statement_id}: {row.last_error}")
+
+
+@xapi.command("retry")
+@click.option("--id", "row_id", type=int, default=None, help="Only this row (default: all).")
+@with_appcontext
+def xapi_retry(row_id) -> None:
+    """Queue the statements the LRS refused again (after fixing their cause)."""
+    from learnapp.xapi import service
+
+    count = service.retry_failed(row_id)
+    db.session.commit()
+    click.echo(f"{count} statement(s) queued again")
+
+
+@main.group()
 def quizzes() -> None:
     """Import quizzes written for other platforms."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,9 +57,10 @@ def run_checks(app: Flask) -> list[Check]:
         check_content(app),
         check_rate_limit_storage(app),
         check_mail(app),
+        check_xapi(app),
     ]
     if checks[1].status == "ok":  # the migrated tables are there
-        checks.append(check_outbox())
+        checks += [check_outbox(), check_xapi_outbox(app)]
     return checks
 
 
@@ -355,19 +355,63 @@ def check_mail(app: Flask) -> Check:
     return Check("mail", "ok", f"{server.describe()} answers; sending as {app.config['MAIL_FROM']}")
 
 
+def check_xapi(app: Flask) -> Check:
+    """LEARNAPP_XAPI_ENDPOINT: unset (no statement recorded), unusable, or an LRS that answers."""
+    from learnapp.xapi.sender import InvalidXapiEndpoint, Lrs, LrsRefused
+
+    fix = "correct LEARNAPP_XAPI_ENDPOINT / LEARNAPP_XAPI_USERNAME / LEARNAPP_XAPI_PASSWORD"
+    try:
+        lrs = Lrs.from_config(app.config)
+    except InvalidXapiEndpoint as error:
+        return Check("xapi", "failure", str(error), fix)
+    if lrs is None:
+        return Check(
+            "xapi",
+            "ok",
+            "LEARNAPP_XAPI_ENDPOINT is not set: no xAPI statement is recorded or sent",
+        )
+    try:
+        lrs.check()
+    except (LrsRefused, OSError) as error:
+        return Check(
+            "xapi",
+            "failure",
+            f"the LRS at {lrs.describe()} cannot be used ({error})",
+            f"{fix}; statements wait in their outbox meanwhile",
+        )
+    return Check("xapi", "ok", f"the LRS at {lrs.describe()} answers")
+
+
+def check_xapi_outbox(app: Flask) -> Check:
+    """xAPI statements that the LRS refused, or that wait long past their time."""
+    from learnapp import outbox
+    from learnapp.models import XapiStatement
+
+    failed = outbox.counts(XapiStatement)["failed"]
+    if failed:
+        return Check(
+            "xapi outbox",
+            "warning",
+            f"{failed} statement(s) were refused by the LRS",
+            "`learnapp xapi status` shows why; fix it, then `learnapp xapi retry`",
+        )
+    late = outbox.late(XapiStatement)
+    if late and app.config.get("XAPI_ENDPOINT"):
+        return Check(
+            "xapi outbox",
+            "warning",
+            f"{late} statement(s) due more than 10 minutes ago are not sent",
+            "is the LRS reachable, and `learnapp worker` running? (see docs/deploy.md)",
+        )
+    return Check("xapi outbox", "ok", "nothing late, nothing refused")
+
+
 def check_outbox() -> Check:
     """Messages that failed, or wait long past their time (is `learnapp worker` running?)."""
-    from learnapp.models import OutboxMessage, now_utc
+    from learnapp import outbox
+    from learnapp.models import OutboxMessage
 
-    waiting = (
-        OutboxMessage.sent_at.is_(None),
-        OutboxMessage.failed_at.is_(None),
-        OutboxMessage.due_at < now_utc() - dt.timedelta(minutes=10),
-    )
-    late = db.session.scalar(db.select(db.func.count(OutboxMessage.id)).where(*waiting))
-    failed = db.session.scalar(
-        db.select(db.func.count(OutboxMessage.id)).where(OutboxMessage.failed_at.is_not(None))
-    )
+    late, failed = outbox.late(OutboxMessage), outbox.counts(OutboxMessage)["failed"]
     if failed:
         return Check(
             "outbox",

@@ -105,6 +105,18 @@ def counts() -> dict[str, int]:
     return outbox.counts(XapiStatement)
 
 
+def latest_failed(limit: int = 20) -> list[XapiStatement]:
+    """The statements the LRS refused for good, newest first."""
+    return list(
+        db.session.scalars(
+            db.select(XapiStatement)
+            .where(XapiStatement.failed_at.is_not(None))
+            .order_by(XapiStatement.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def retry_failed(row_id: int | None = None) -> int:
     """Queue failed statements (one, or all) again; how many."""
     return outbox.retry_failed(XapiStatement, row_id)
