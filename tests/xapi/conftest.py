@@ -18,6 +18,7 @@ import pytest
 
 from tests.tools import missing, npm_installed
 
+RALPH = Path(__file__).parent / "ralph_lrs.py"
 VALIDATOR = Path(__file__).parent / "validator"
 VALIDATOR_FILES = ("package.json", "package-lock.json", "validate.js")
 USERNAME, PASSWORD = "learnapp", "lrs password"
@@ -61,10 +62,9 @@ class Ralph:
             "RALPH_RUNSERVER_BACKEND": "fs",
             "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": str(self.folder / "data"),
         }
-        command = [sys.executable, "-m", "uvicorn", "ralph.api:app", "--host", "127.0.0.1"]
         with open(self.folder / "ralph.log", "ab") as log:
             self.process = subprocess.Popen(
-                [*command, "--port", str(self.port)],
+                [sys.executable, str(RALPH), str(self.port)],
                 cwd=self.folder,
                 env=environment,
                 stdout=log,
