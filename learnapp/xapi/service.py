@@ -32,12 +32,22 @@ def _site() -> statements.Site:
 
 def actor_name(user: User) -> str:
     """The learner's pseudonym in the LRS: random, made once, kept for good."""
-    query = db.select(XapiActor.name).where(XapiActor.user_id == user.id)
-    name = db.session.scalar(query)
+    name = known_actor_name(user)
     if name is None:
         insert_or_ignore(XapiActor, user_id=user.id, name=str(uuid.uuid4()))
-        name = db.session.scalar(query)  # ours, or a racing request's
+        name = known_actor_name(user)  # ours, or a racing request's
     return name
+
+
+def known_actor_name(user: User) -> str | None:
+    """The learner's pseudonym if one was ever made (for their data export)."""
+    return db.session.scalar(db.select(XapiActor.name).where(XapiActor.user_id == user.id))
+
+
+def forget(user: User) -> None:
+    """Forget which learner the pseudonym was (a withdrawn account): the statements sent
+    stay in the LRS, tied to nobody."""
+    db.session.execute(db.delete(XapiActor).where(XapiActor.user_id == user.id))
 
 
 def _queue(*made: dict) -> None:

@@ -12,6 +12,7 @@ from learnapp.models import Enrolment, XapiActor, XapiStatement
 from learnapp.progress import service as progress
 from tests.conftest import (
     COURSE,
+    PASSWORD,
     finish_course,
     logged_in_clients,
     pass_quiz,
@@ -152,3 +153,14 @@ def test_the_status_command_counts_and_retry_requeues(app, client, login_as, run
     assert "0 queued, 0 sent, 1 failed" in status and "HTTP 409" in status
     assert "1 statement(s) queued again" in runner.invoke(args=["xapi", "retry"]).output
     assert rows()[0].failed_at is None and rows()[0].attempts == 0
+
+
+def test_a_learner_sees_their_pseudonym_and_deleting_the_account_forgets_it(client, login_as):
+    user = login_as()
+    assert client.get("/me/data.json").get_json()["profile"]["xapi_account_name"] is None
+    client.submit(f"{COURSE}/enrol")
+    pseudonym = rows()[0].statement["actor"]["account"]["name"]
+    assert client.get("/me/data.json").get_json()["profile"]["xapi_account_name"] == pseudonym
+    client.submit("/account/delete", {"delete-password": PASSWORD})
+    assert db.session.scalar(db.select(XapiActor).where(XapiActor.user_id == user.id)) is None
+    assert len(rows()) == 1  # what was recorded still goes, tied to nobody
