@@ -384,46 +384,42 @@ def check_xapi(app: Flask) -> Check:
 
 def check_xapi_outbox(app: Flask) -> Check:
     """xAPI statements that the LRS refused, or that wait long past their time."""
-    from learnapp import outbox
     from learnapp.models import XapiStatement
 
-    failed = outbox.counts(XapiStatement)["failed"]
-    if failed:
-        return Check(
-            "xapi outbox",
-            "warning",
-            f"{failed} statement(s) were refused by the LRS",
-            "`learnapp xapi status` shows why; fix it, then `learnapp xapi retry`",
-        )
-    late = outbox.late(XapiStatement)
-    if late and app.config.get("XAPI_ENDPOINT"):
-        return Check(
-            "xapi outbox",
-            "warning",
-            f"{late} statement(s) due more than 10 minutes ago are not sent",
-            "is the LRS reachable, and `learnapp worker` running? (see docs/deploy.md)",
-        )
-    return Check("xapi outbox", "ok", "nothing late, nothing refused")
+    return _outbox_check(
+        "xapi outbox",
+        XapiStatement,
+        bool(app.config.get("XAPI_ENDPOINT")),
+        failed=("statement(s) were refused by the LRS",
+                "`learnapp xapi status` shows why; fix it, then `learnapp xapi retry`"),
+        late=("statement(s)",
+              "is the LRS reachable, and `learnapp worker` running? (see docs/deploy.md)"),
+    )  # fmt: skip
 
 
 def check_outbox() -> Check:
     """Messages that failed, or wait long past their time (is `learnapp worker` running?)."""
-    from learnapp import outbox
     from learnapp.models import OutboxMessage
 
-    late, failed = outbox.late(OutboxMessage), outbox.counts(OutboxMessage)["failed"]
-    if failed:
-        return Check(
-            "outbox",
-            "warning",
-            f"{failed} message(s) failed for good",
-            "see the admin E-mail page (/admin/email): the errors, and Retry",
-        )
-    if late and current_app.config.get("MAIL_URL"):
-        return Check(
-            "outbox",
-            "warning",
-            f"{late} message(s) due more than 10 minutes ago are not sent",
-            "run `learnapp worker` (`make run` starts it; see docs/deploy.md)",
-        )
-    return Check("outbox", "ok", "nothing late, nothing failed")
+    return _outbox_check(
+        "outbox",
+        OutboxMessage,
+        bool(current_app.config.get("MAIL_URL")),
+        failed=("message(s) failed for good",
+                "see the admin E-mail page (/admin/email): the errors, and Retry"),
+        late=("message(s)", "run `learnapp worker` (`make run` starts it; see docs/deploy.md)"),
+    )  # fmt: skip
+
+
+def _outbox_check(name: str, model, sending: bool, *, failed, late) -> Check:
+    """Rows that failed for good, or (while sending is configured) wait past their time."""
+    from learnapp import outbox
+
+    count = outbox.counts(model)["failed"]
+    if count:
+        return Check(name, "warning", f"{count} {failed[0]}", failed[1])
+    count = outbox.late(model)
+    if count and sending:
+        detail = f"{count} {late[0]} due more than 10 minutes ago are not sent"
+        return Check(name, "warning", detail, late[1])
+    return Check(name, "ok", "nothing late, nothing failed")

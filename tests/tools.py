@@ -7,6 +7,7 @@ where scripts/system-packages.sh and the test extras must have installed it.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -43,3 +44,18 @@ def npm_installed(source: Path, files: tuple[str, ...], name: str) -> Path:
         )
         (folder / "node_modules" / ".installed").touch()
     return folder
+
+
+def node_json(folder: Path, script: str, payload) -> object:
+    """Run `node script` in the folder with the payload as JSON on stdin; its JSON answer."""
+    result = subprocess.run(
+        ["node", script],
+        cwd=folder,
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)

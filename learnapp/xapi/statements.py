@@ -77,15 +77,7 @@ class Attempt:
 
 def registered(site: Site, learner: str, course: Course, at: dt.datetime) -> dict:
     """The learner enrolled in the course."""
-    return _statement(
-        site,
-        ("registered", learner, course.slug),
-        learner,
-        "registered",
-        _course(site, course),
-        course,
-        at,
-    )
+    return _course_event(site, learner, course, at, "registered", None)
 
 
 def lesson_completed(
@@ -107,16 +99,15 @@ def lesson_completed(
 
 def course_completed(site: Site, learner: str, course: Course, at: dt.datetime) -> dict:
     """The learner finished every step of the course (sent once: completion is kept)."""
-    return _statement(
-        site,
-        ("completed", learner, course.slug),
-        learner,
-        "completed",
-        _course(site, course),
-        course,
-        at,
-        result={"completion": True},
-    )
+    return _course_event(site, learner, course, at, "completed", {"completion": True})
+
+
+def _course_event(
+    site: Site, learner: str, course: Course, at: dt.datetime, verb: str, result: dict | None
+) -> dict:
+    key = (verb, learner, course.slug)
+    activity = _course(site, course)
+    return _statement(site, key, learner, verb, activity, course, at, result=result)
 
 
 def quiz_attempted(

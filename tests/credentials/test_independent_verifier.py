@@ -5,14 +5,13 @@ skips on a developer's machine and fails in CI.
 """
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from learnapp.credentials import jsonld
 from tests.conftest import finish_course
-from tests.tools import npm_installed
+from tests.tools import node_json, npm_installed
 
 VERIFIER = Path(__file__).parent / "verifier"
 FILES = ("package.json", "package-lock.json", "verify.mjs")
@@ -28,18 +27,8 @@ def run(verifier: Path, credential: dict, documents: dict) -> dict:
     contexts = {url: jsonld.vendored_context(url) for url in jsonld.CONTEXT_FILES}
     # The DID and Multikey contexts are not processed by the verifier (it special-cases
     # DID documents), but the data-integrity context is: it ships in the npm packages.
-    payload = json.dumps({"credential": credential, "documents": {**contexts, **documents}})
-    result = subprocess.run(
-        ["node", "verify.mjs"],
-        cwd=verifier,
-        input=payload,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    payload = {"credential": credential, "documents": {**contexts, **documents}}
+    return node_json(verifier, "verify.mjs", payload)
 
 
 def published(client, credential: dict) -> dict:

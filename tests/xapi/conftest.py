@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tools import missing, npm_installed
+from tests.tools import missing, node_json, npm_installed
 
 RALPH = Path(__file__).parent / "ralph_lrs.py"
 VALIDATOR = Path(__file__).parent / "validator"
@@ -135,14 +135,4 @@ def validator() -> Path:
 
 def validation_problems(validator: Path, statements: list[dict]) -> list[list[str]]:
     """For each statement, what Learning Locker's validator finds wrong (empty: valid)."""
-    result = subprocess.run(
-        ["node", "validate.js"],
-        cwd=validator,
-        input=json.dumps(statements),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return node_json(validator, "validate.js", statements)
