@@ -357,7 +357,7 @@ def check_mail(app: Flask) -> Check:
 
 def check_xapi(app: Flask) -> Check:
     """LEARNAPP_XAPI_ENDPOINT: unset (no statement recorded), unusable, or an LRS that answers."""
-    from learnapp.xapi.sender import InvalidXapiEndpoint, Lrs, LrsRefused
+    from learnapp.xapi.sender import FAILURES, InvalidXapiEndpoint, Lrs
 
     fix = "correct LEARNAPP_XAPI_ENDPOINT / LEARNAPP_XAPI_USERNAME / LEARNAPP_XAPI_PASSWORD"
     try:
@@ -372,7 +372,7 @@ def check_xapi(app: Flask) -> Check:
         )
     try:
         lrs.check()
-    except (LrsRefused, OSError) as error:
+    except FAILURES as error:
         return Check(
             "xapi",
             "failure",

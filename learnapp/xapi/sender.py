@@ -10,6 +10,7 @@ an error of its own (5xx, 429, a refused login), leaves every statement to a lat
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -39,6 +40,11 @@ class LrsRefused(Exception):
     def __init__(self, status: int, body: str):
         super().__init__(f"HTTP {status}: {body[:500]}")
         self.status = status
+
+
+# What a try can end with: a refusal, or a connection that failed (refused, reset, timed
+# out, TLS) or broke off mid-answer.
+FAILURES = (LrsRefused, OSError, http.client.HTTPException)
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,7 @@ class Lrs:
         self._request("POST", self.statements_url, json.dumps(made).encode())
 
     def check(self) -> None:
-        """One authenticated read: raises LrsRefused or OSError when the LRS is not usable."""
+        """One authenticated read: raises one of FAILURES when the LRS is not usable."""
         self._request("GET", self.statements_url + "?limit=1")
 
 
@@ -124,7 +130,7 @@ def deliver(lrs: Lrs, worker: str, ids: list[int], delivery: Delivery) -> bool:
     db.session.commit()
     try:
         lrs.post([statement for _, _, statement in pending])
-    except (LrsRefused, OSError) as error:
+    except FAILURES as error:
         if not _permanent(error) or len(pending) == 1:
             for row_id, attempts, _ in pending:
                 outbox.mark_failed(
@@ -142,7 +148,7 @@ def _one_by_one(lrs: Lrs, worker: str, pending: list, delivery: Delivery) -> boo
     for index, (row_id, attempts, statement) in enumerate(pending):
         try:
             lrs.post([statement])
-        except (LrsRefused, OSError) as error:
+        except FAILURES as error:
             if not _permanent(error):  # the LRS itself fails: the rest wait too
                 for rest_id, rest_attempts, _ in pending[index:]:
                     outbox.mark_failed(

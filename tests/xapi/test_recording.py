@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
 
 import pytest
 
@@ -164,3 +166,53 @@ def test_a_learner_sees_their_pseudonym_and_deleting_the_account_forgets_it(clie
     client.submit("/account/delete", {"delete-password": PASSWORD})
     assert db.session.scalar(db.select(XapiActor).where(XapiActor.user_id == user.id)) is None
     assert len(rows()) == 1  # what was recorded still goes, tied to nobody
+
+
+class _Answering(http.server.BaseHTTPRequestHandler):
+    """An LRS that answers every request with one status (set on the server)."""
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.posts.append(self.headers["X-Experience-API-Version"])
+        self.send_response(self.server.status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def answering():
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Answering)
+    server.posts, server.status = [], 503
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_lrs_error_of_its_own_is_retried_and_a_bad_statement_set_aside(
+    app, client, login_as, runner, answering
+):
+    app.config["XAPI_ENDPOINT"] = f"http://127.0.0.1:{answering.server_port}/xAPI"
+    login_as()
+    client.submit(f"{COURSE}/enrol")
+    client.submit(f"{COURSE}/first-steps/complete")
+    assert (
+        "0 statement(s) sent, 2 to retry, 0 failed"
+        in runner.invoke(args=["worker", "--once"]).output
+    )
+    assert answering.posts == ["1.0.3"]  # one batch; the LRS failing, nothing more tried
+    assert all("HTTP 503" in row.last_error and row.failed_at is None for row in rows())
+
+    answering.status = 400  # the batch refused: each alone, each refused for good
+    db.session.execute(db.update(XapiStatement).values(due_at=XapiStatement.created_at))
+    db.session.commit()
+    assert (
+        "0 statement(s) sent, 0 to retry, 2 failed"
+        in runner.invoke(args=["worker", "--once"]).output
+    )
+    assert len(answering.posts) == 1 + 3
+    assert all(row.failed_at is not None and row.attempts == 2 for row in rows())
