@@ -278,17 +278,21 @@ def serve(host, port, workers, threads) -> None:
 )
 @with_appcontext
 def worker(once, interval) -> None:
-    """Send the outbox's due e-mail and run the periodic jobs (reminders); any number may run."""
+    """Send the outbox's due e-mail and xAPI statements and run the periodic jobs
+    (reminders); any number may run."""
     import signal
     import time
 
     from flask import current_app
 
-    from learnapp.mail.sender import InvalidMailURL, configured_server, worker_name
+    from learnapp.mail.sender import InvalidMailURL, configured_server
+    from learnapp.outbox import worker_name
+    from learnapp.xapi.sender import InvalidXapiEndpoint, configured_lrs
 
     try:
         server = configured_server()
-    except InvalidMailURL as error:
+        lrs = configured_lrs()
+    except (InvalidMailURL, InvalidXapiEndpoint) as error:
         raise click.ClickException(str(error)) from error
     if server is None:
         click.echo("LEARNAPP_MAIL_URL is not set: messages stay in the outbox, unsent.", err=True)
@@ -298,7 +302,7 @@ def worker(once, interval) -> None:
     while True:
         started = time.monotonic()
         try:
-            _worker_round(current_app, server, name)
+            _worker_round(current_app, server, lrs, name)
         except Exception:  # a database outage: log it and try again next round
             db.session.rollback()
             current_app.logger.exception("worker round failed")
@@ -312,23 +316,34 @@ def worker(once, interval) -> None:
             return
 
 
-def _worker_round(app, server, name: str) -> None:
+def _worker_round(app, server, lrs, name: str) -> None:
     from learnapp.catalogue import catalogue
     from learnapp.mail.reminders import send_reminders
     from learnapp.mail.sender import drain
     from learnapp.mail.service import purge_sent
+    from learnapp.xapi import sender as xapi_sender
+    from learnapp.xapi import service as xapi
 
     with app.test_request_context(base_url=app.config["BASE_URL"]):  # links in the messages
         reminded = send_reminders(catalogue().courses)
         purge_sent()
+        xapi.purge_sent()
         db.session.commit()
     if reminded:
         click.echo(f"{reminded} reminder(s) queued", err=True)
     if server is not None:
         delivery = drain(server, name)
-        if delivery.sent or delivery.retrying or delivery.failed:
+        if delivery:
             click.echo(
                 f"{delivery.sent} sent, {delivery.retrying} to retry, {delivery.failed} failed",
+                err=True,
+            )
+    if lrs is not None:
+        statements = xapi_sender.drain(lrs, name)
+        if statements:
+            click.echo(
+                f"xAPI: {statements.sent} statement(s) sent, {statements.retrying} to retry, "
+                f"{statements.failed} failed",
                 err=True,
             )
 
@@ -345,6 +360,35 @@ def doctor() -> None:
     click.echo(report(checks))
     if any(check.status == "failure" for check in checks):
         sys.exit(1)
+
+
+@main.group()
+def xapi() -> None:
+    """xAPI statements for the Learning Record Store (LEARNAPP_XAPI_ENDPOINT)."""
+
+
+@xapi.command("status")
+@with_appcontext
+def xapi_status() -> None:
+    """How many statements are queued, sent and refused, and the last refusals."""
+    from learnapp.xapi import service
+
+    counts = service.counts()
+    click.echo(f"{counts['queued']} queued, {counts['sent']} sent, {counts['failed']} failed")
+    for row in service.latest_failed():
+        click.echo(f"failed #{row.id} {row.verb} {row.statement_id}: {row.last_error}")
+
+
+@xapi.command("retry")
+@click.option("--id", "row_id", type=int, default=None, help="Only this row (default: all).")
+@with_appcontext
+def xapi_retry(row_id) -> None:
+    """Queue the statements the LRS refused again (after fixing their cause)."""
+    from learnapp.xapi import service
+
+    count = service.retry_failed(row_id)
+    db.session.commit()
+    click.echo(f"{count} statement(s) queued again")
 
 
 @main.group()

@@ -50,6 +50,11 @@ DEFAULTS = {
     # smtp://user:pass@host:587?starttls=1 or smtps://…; empty: nothing is sent, the
     # outbox still records each message (learnapp/mail).
     "MAIL_URL": "",
+    # The LRS's xAPI endpoint, e.g. https://lrs.example.org/xAPI/ (learnapp/xapi); empty:
+    # no statement is recorded.
+    "XAPI_ENDPOINT": "",
+    "XAPI_USERNAME": "",
+    "XAPI_PASSWORD": "",
 }
 
 # LEARNAPP_<NAME> environment variables that are read (SPEC §4).
@@ -66,6 +71,9 @@ ENVIRONMENT_KEYS = (
     "MAIL_FROM",
     "ISSUER_KEY",
     "ISSUER_PREVIOUS_KEYS",
+    "XAPI_ENDPOINT",
+    "XAPI_USERNAME",
+    "XAPI_PASSWORD",
 )
 # `learnapp serve` binds these (HOST and PORT in the environment, as `make run` passes them).
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 5000

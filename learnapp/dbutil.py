@@ -51,7 +51,9 @@ def insert_or_ignore(model, **values) -> bool:
     """
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    statement = insert(model).values(**values).on_conflict_do_nothing()
+    # SQLAlchemy reports an INSERT's rowcount on PostgreSQL (psycopg) only when asked to.
+    result = db.session.execute(statement.execution_options(preserve_rowcount=True))
     return result.rowcount == 1
 
 

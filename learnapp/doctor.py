@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,9 +57,10 @@ def run_checks(app: Flask) -> list[Check]:
         check_content(app),
         check_rate_limit_storage(app),
         check_mail(app),
+        check_xapi(app),
     ]
     if checks[1].status == "ok":  # the migrated tables are there
-        checks.append(check_outbox())
+        checks += [check_outbox(), check_xapi_outbox(app)]
     return checks
 
 
@@ -355,31 +355,71 @@ def check_mail(app: Flask) -> Check:
     return Check("mail", "ok", f"{server.describe()} answers; sending as {app.config['MAIL_FROM']}")
 
 
+def check_xapi(app: Flask) -> Check:
+    """LEARNAPP_XAPI_ENDPOINT: unset (no statement recorded), unusable, or an LRS that answers."""
+    from learnapp.xapi.sender import FAILURES, InvalidXapiEndpoint, Lrs
+
+    fix = "correct LEARNAPP_XAPI_ENDPOINT / LEARNAPP_XAPI_USERNAME / LEARNAPP_XAPI_PASSWORD"
+    try:
+        lrs = Lrs.from_config(app.config)
+    except InvalidXapiEndpoint as error:
+        return Check("xapi", "failure", str(error), fix)
+    if lrs is None:
+        return Check(
+            "xapi",
+            "ok",
+            "LEARNAPP_XAPI_ENDPOINT is not set: no xAPI statement is recorded or sent",
+        )
+    try:
+        lrs.check()
+    except FAILURES as error:
+        return Check(
+            "xapi",
+            "failure",
+            f"the LRS at {lrs.describe()} cannot be used ({error})",
+            f"{fix}; statements wait in their outbox meanwhile",
+        )
+    return Check("xapi", "ok", f"the LRS at {lrs.describe()} answers")
+
+
+def check_xapi_outbox(app: Flask) -> Check:
+    """xAPI statements that the LRS refused, or that wait long past their time."""
+    from learnapp.models import XapiStatement
+
+    return _outbox_check(
+        "xapi outbox",
+        XapiStatement,
+        bool(app.config.get("XAPI_ENDPOINT")),
+        failed=("statement(s) were refused by the LRS",
+                "`learnapp xapi status` shows why; fix it, then `learnapp xapi retry`"),
+        late=("statement(s)",
+              "is the LRS reachable, and `learnapp worker` running? (see docs/deploy.md)"),
+    )  # fmt: skip
+
+
 def check_outbox() -> Check:
     """Messages that failed, or wait long past their time (is `learnapp worker` running?)."""
-    from learnapp.models import OutboxMessage, now_utc
+    from learnapp.models import OutboxMessage
 
-    waiting = (
-        OutboxMessage.sent_at.is_(None),
-        OutboxMessage.failed_at.is_(None),
-        OutboxMessage.due_at < now_utc() - dt.timedelta(minutes=10),
-    )
-    late = db.session.scalar(db.select(db.func.count(OutboxMessage.id)).where(*waiting))
-    failed = db.session.scalar(
-        db.select(db.func.count(OutboxMessage.id)).where(OutboxMessage.failed_at.is_not(None))
-    )
-    if failed:
-        return Check(
-            "outbox",
-            "warning",
-            f"{failed} message(s) failed for good",
-            "see the admin E-mail page (/admin/email): the errors, and Retry",
-        )
-    if late and current_app.config.get("MAIL_URL"):
-        return Check(
-            "outbox",
-            "warning",
-            f"{late} message(s) due more than 10 minutes ago are not sent",
-            "run `learnapp worker` (`make run` starts it; see docs/deploy.md)",
-        )
-    return Check("outbox", "ok", "nothing late, nothing failed")
+    return _outbox_check(
+        "outbox",
+        OutboxMessage,
+        bool(current_app.config.get("MAIL_URL")),
+        failed=("message(s) failed for good",
+                "see the admin E-mail page (/admin/email): the errors, and Retry"),
+        late=("message(s)", "run `learnapp worker` (`make run` starts it; see docs/deploy.md)"),
+    )  # fmt: skip
+
+
+def _outbox_check(name: str, model, sending: bool, *, failed, late) -> Check:
+    """Rows that failed for good, or (while sending is configured) wait past their time."""
+    from learnapp import outbox
+
+    count = outbox.counts(model)["failed"]
+    if count:
+        return Check(name, "warning", f"{count} {failed[0]}", failed[1])
+    count = outbox.late(model)
+    if count and sending:
+        detail = f"{count} {late[0]} due more than 10 minutes ago are not sent"
+        return Check(name, "warning", detail, late[1])
+    return Check(name, "ok", "nothing late, nothing failed")

@@ -325,12 +325,25 @@ class RateLimitHit(db.Model):
     __table_args__ = (Index("ix_rate_limit_hit_key", "key", "hit_at"),)
 
 
-class OutboxMessage(db.Model):
-    """An e-mail to send, written in the transaction of the change that causes it.
+class OutboxColumns:
+    """The delivery bookkeeping every outbox table shares (learnapp/outbox.py).
 
-    A sender claims due rows (`claimed_until`), delivers them over SMTP and marks them
-    sent; a failure moves `due_at` later, and after the last attempt marks the row failed.
+    A worker claims due rows (`claimed_until`), delivers them and marks them sent; a
+    failure moves `due_at` later, and after the last attempt marks the row failed.
     """
+
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxMessage(OutboxColumns, db.Model):
+    """An e-mail to send, written in the transaction of the change that causes it."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to_address: Mapped[str] = mapped_column(String(254))
@@ -341,16 +354,33 @@ class OutboxMessage(db.Model):
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)
     headers: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
-    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str] = mapped_column(Text, default="")
-    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    claimed_by: Mapped[str | None] = mapped_column(String(100))
-    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_outbox_due", "sent_at", "failed_at", "due_at"),)
+
+
+class XapiActor(db.Model):
+    """A learner's pseudonym in the Learning Record Store: random, kept for good, never
+    derived from the e-mail or the name (learnapp/xapi)."""
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(36), unique=True)
+
+
+class XapiStatement(OutboxColumns, db.Model):
+    """An xAPI statement to send to the LRS, written in the transaction of its cause.
+
+    `statement_id` is the statement's own id: the same event always gets the same id, so
+    a racing duplicate is never inserted and a resend changes nothing in the LRS.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[str] = mapped_column(String(36), unique=True)
+    verb: Mapped[str] = mapped_column(String(20))
+    statement: Mapped[dict] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_xapi_statement_due", "sent_at", "failed_at", "due_at"),)
 
 
 # Indexes the administration queries need (issue 7): progress and best scores per

@@ -4,7 +4,7 @@
   It imports neither Flask, SQLAlchemy, the models nor any feature.
 - models.py and extensions.py are the data layer: they import no feature and no content.
 - The features (auth, admin, catalogue, progress, quizzes, certificates, mail, credentials,
-  cohorts) use the content core, the data layer and the shared helpers; another feature
+  cohorts, xapi) use the content core, the data layer and the shared helpers; another feature
   only through SURFACE.
 - A use case that spans features (learnapp.completion), the CLI and the factory sit on
   top and may import anything; of the features, only views may call them.
@@ -30,6 +30,7 @@ FEATURES = {
     "mail",
     "credentials",
     "cohorts",
+    "xapi",
 }
 WEB = ("flask", "flask_", "sqlalchemy", "werkzeug")
 # What one feature may use of another: small, named modules, never views or forms.
@@ -49,6 +50,7 @@ SURFACE = {
     "learnapp.credentials.issuer",  # the issuer's did:web identity and keys
     "learnapp.credentials.verify",  # the pure check of a pasted credential
     "learnapp.cohorts.service",  # cohorts: find one, add a learner
+    "learnapp.xapi.service",  # xAPI statements written to their outbox in the caller's transaction
 }
 ON_TOP = {"learnapp.completion"}
 # Pure modules outside content/: no web framework, no database.
@@ -63,6 +65,7 @@ PURE_ELSEWHERE = (
     "credentials/badge.py",
     "credentials/status.py",
     "credentials/verify.py",
+    "xapi/statements.py",
 )
 
 

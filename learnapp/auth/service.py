@@ -29,6 +29,7 @@ from learnapp.models import (
     UserSession,
     now_utc,
 )
+from learnapp.xapi import service as xapi
 
 MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
@@ -376,6 +377,7 @@ def delete_account(user: User, password: str) -> None:
         raise WrongPassword()
     end_all_sessions(user)
     mail.forget_address(user.email)
+    xapi.forget(user)
     user.email = f"withdrawn-{user.id}@invalid"
     user.name = ""
     user.password_hash = "!withdrawn"

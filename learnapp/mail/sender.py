@@ -1,33 +1,24 @@
 """Delivering the outbox over SMTP: claim due rows atomically, send, mark, retry with backoff.
 
-This is the worker's edge (`learnapp worker`): it commits. A claim is one UPDATE of the
-due rows that are not claimed (or whose claim has expired); on PostgreSQL its subquery
-locks the rows with `FOR UPDATE SKIP LOCKED`, so concurrent senders take disjoint rows
-without waiting; on SQLite the UPDATE takes the single write lock. A sender that dies
-after its claim leaves the rows to whoever claims them once `claimed_until` has passed.
+This is the worker's edge (`learnapp worker`): it commits. Claiming, marking and the
+backoff are the shared outbox's (learnapp/outbox.py); this module knows SMTP.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-import secrets
 import smtplib
-import socket
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
-from sqlalchemy import or_, update
 
+from learnapp import outbox
 from learnapp.extensions import db
 from learnapp.mail.message import build
-from learnapp.models import OutboxMessage, now_utc
+from learnapp.models import OutboxMessage
+from learnapp.outbox import Delivery
 
-BATCH = 50
-CLAIM_SECONDS = 300  # far longer than a batch takes: an expired claim means a dead sender
-MAX_ATTEMPTS = 8  # about 4 hours of retries (1, 2, 4 … 64 minutes apart)
 SMTP_TIMEOUT = 30
 
 
@@ -99,57 +90,9 @@ def configured_server() -> MailServer | None:
     return MailServer.from_url(url) if url else None
 
 
-def backoff(attempts: int) -> dt.timedelta:
-    """How long to wait after the given number of failed attempts."""
-    return dt.timedelta(minutes=min(2 ** (attempts - 1), 6 * 60))
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"[:100]
-
-
-def claim(worker: str, limit: int = BATCH, seconds: int = CLAIM_SECONDS) -> list[int]:
+def claim(worker: str, limit: int = outbox.BATCH) -> list[int]:
     """Claim up to `limit` due messages for this worker, committed; their ids."""
-    db.session.commit()  # the claim must be its transaction's first statement
-    now = now_utc()
-    due = (
-        db.select(OutboxMessage.id)
-        .where(
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.failed_at.is_(None),
-            OutboxMessage.due_at <= now,
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-        )
-        .order_by(OutboxMessage.due_at, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    ids = db.session.scalars(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due))
-        .values(claimed_until=now + dt.timedelta(seconds=seconds), claimed_by=worker)
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    db.session.commit()
-    return sorted(ids)
-
-
-@dataclass
-class Delivery:
-    sent: int = 0
-    retrying: int = 0
-    failed: int = 0
-
-
-def _mark(worker: str, ids: list[int], **values) -> None:
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == worker)
-        .values(claimed_until=None, **values)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    return outbox.claim(OutboxMessage, worker, limit)
 
 
 @dataclass(frozen=True)
@@ -162,19 +105,13 @@ class _Claimed:
 
 def _failed(worker: str, row: _Claimed, error: BaseException, delivery: Delivery) -> None:
     """A later attempt, or failed for good after the last one or a permanent (5xx) refusal."""
-    attempts = row.attempts + 1
     permanent = isinstance(error, smtplib.SMTPResponseException) and 500 <= error.smtp_code < 600
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         permanent = all(500 <= code < 600 for code, _ in error.recipients.values())
     permanent = permanent or isinstance(error, ValueError)  # a message that cannot be built
-    text = f"{type(error).__name__}: {error}"[:2000]
-    if permanent or attempts >= MAX_ATTEMPTS:
-        _mark(worker, [row.id], attempts=attempts, last_error=text, failed_at=now_utc())
-        delivery.failed += 1
-    else:
-        due = now_utc() + backoff(attempts)
-        _mark(worker, [row.id], attempts=attempts, last_error=text, due_at=due)
-        delivery.retrying += 1
+    outbox.mark_failed(
+        OutboxMessage, worker, row.id, row.attempts + 1, error, delivery, permanent=permanent
+    )
 
 
 def _build(row: OutboxMessage, mail_from: str, secret_key: str) -> _Claimed:
@@ -212,9 +149,8 @@ def deliver(server: MailServer, worker: str, ids: list[int], delivery: Delivery)
             except (OSError, smtplib.SMTPException, ValueError) as error:
                 _failed(worker, row, error, delivery)
                 continue
-            _mark(worker, [row.id], sent_at=now_utc(), attempts=row.attempts + 1, last_error="",
-                  text_body="", html_body="")  # fmt: skip
-            delivery.sent += 1
+            outbox.mark_sent(OutboxMessage, worker, [row.id], row.attempts + 1, delivery,
+                             text_body="", html_body="")  # fmt: skip
     finally:
         try:
             connection.quit()
@@ -222,9 +158,9 @@ def deliver(server: MailServer, worker: str, ids: list[int], delivery: Delivery)
             connection.close()
 
 
-def drain(server: MailServer, worker: str | None = None, batch: int = BATCH) -> Delivery:
+def drain(server: MailServer, worker: str | None = None, batch: int = outbox.BATCH) -> Delivery:
     """Deliver every message that is due now, batch after batch."""
-    worker = worker or worker_name()
+    worker = worker or outbox.worker_name()
     delivery = Delivery()
     while ids := claim(worker, batch):
         deliver(server, worker, ids, delivery)

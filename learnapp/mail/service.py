@@ -8,13 +8,12 @@ sealed (learnapp/mail/message.py).
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from learnapp import outbox
 from learnapp.extensions import db
 from learnapp.mail.message import seal
 from learnapp.models import OutboxMessage, User, now_utc
@@ -173,13 +172,7 @@ def user_of_reminders_token(token: str) -> User | None:
 
 def counts() -> dict[str, int]:
     """How many messages are queued, sent and failed."""
-    status = db.case(
-        (OutboxMessage.sent_at.is_not(None), "sent"),
-        (OutboxMessage.failed_at.is_not(None), "failed"),
-        else_="queued",
-    )
-    rows = db.session.execute(db.select(status, db.func.count()).group_by(status)).all()
-    return {"queued": 0, "sent": 0, "failed": 0, **dict(rows)}
+    return outbox.counts(OutboxMessage)
 
 
 def latest(status: str | None, limit: int = 100) -> list[OutboxMessage]:
@@ -196,13 +189,7 @@ def latest(status: str | None, limit: int = 100) -> list[OutboxMessage]:
 
 def retry_failed(message_id: int | None = None) -> int:
     """Queue failed messages (one, or all) again with fresh attempts; how many."""
-    query = db.update(OutboxMessage).where(OutboxMessage.failed_at.is_not(None))
-    if message_id is not None:
-        query = query.where(OutboxMessage.id == message_id)
-    result = db.session.execute(
-        query.values(failed_at=None, attempts=0, due_at=now_utc(), claimed_until=None)
-    )
-    return result.rowcount
+    return outbox.retry_failed(OutboxMessage, message_id)
 
 
 def forget_address(address: str) -> None:
@@ -214,6 +201,4 @@ def forget_address(address: str) -> None:
 
 def purge_sent(days: int = 90) -> int:
     """Forget messages sent more than `days` ago (their bodies hold links)."""
-    before = now_utc() - dt.timedelta(days=days)
-    result = db.session.execute(db.delete(OutboxMessage).where(OutboxMessage.sent_at < before))
-    return result.rowcount
+    return outbox.purge_sent(OutboxMessage, days)

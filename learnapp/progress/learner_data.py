@@ -10,6 +10,7 @@ from learnapp.extensions import db
 from learnapp.models import Certificate, Enrolment, LessonCompletion, QuizAttempt, User
 from learnapp.progress import service
 from learnapp.progress.rules import CourseProgress, Status, status_of
+from learnapp.xapi import service as xapi
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ def export(user: User) -> dict:
             "role": user.role,
             "language": user.language,
             "created_at": _iso(user.created_at),
+            # The id that stands for them in a Learning Record Store (xAPI), if any.
+            "xapi_account_name": xapi.known_actor_name(user),
         },
         "enrolments": [
             {

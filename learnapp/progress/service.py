@@ -12,6 +12,7 @@ from learnapp.dbutil import insert_or_ignore
 from learnapp.extensions import db
 from learnapp.models import Enrolment, LessonCompletion, QuizAttempt, User, now_utc
 from learnapp.progress.rules import CourseProgress
+from learnapp.xapi import service as xapi
 
 # A reload of the same lesson within this time is not written again (no write per revisit).
 VISIT_RESOLUTION = dt.timedelta(minutes=5)
@@ -43,7 +44,9 @@ def enrolment(user: User, course: Course) -> Enrolment | None:
 
 def enrol(user: User, course: Course) -> Enrolment:
     """Enrol the user (idempotent) and return the enrolment."""
-    insert_or_ignore(Enrolment, user_id=user.id, course_slug=course.slug, enrolled_at=now_utc())
+    now = now_utc()
+    if insert_or_ignore(Enrolment, user_id=user.id, course_slug=course.slug, enrolled_at=now):
+        xapi.registered(user, course, now)
     return enrolment(user, course)
 
 
@@ -74,14 +77,16 @@ def complete_lesson(
     user: User, course: Course, lesson: Lesson, enrolled: Enrolment | None = None
 ) -> CourseProgress:
     """Record the lesson as complete (once) and finish the course if that was the last step."""
-    insert_or_ignore(
+    now = now_utc()
+    if insert_or_ignore(
         LessonCompletion,
         user_id=user.id,
         course_slug=course.slug,
         lesson_slug=lesson.slug,
         course_version=course.version,
-        completed_at=now_utc(),
-    )
+        completed_at=now,
+    ):
+        xapi.lesson_completed(user, course, lesson, now)
     return finish_if_complete(user, course, enrolled)
 
 
@@ -97,7 +102,13 @@ def finish_if_complete(
         return current
     enrolled = enrolled or enrolment(user, course)
     if enrolled is not None and enrolled.completed_at is None:
-        enrolled.completed_at = now_utc()
-        enrolled.completed_version = course.version
-        db.session.flush()
+        now = now_utc()
+        # Only where still unfinished: of two racing requests, one finishes the course.
+        finished = db.session.execute(
+            db.update(Enrolment)
+            .where(Enrolment.id == enrolled.id, Enrolment.completed_at.is_(None))
+            .values(completed_at=now, completed_version=course.version)
+        )
+        if finished.rowcount == 1:
+            xapi.course_completed(user, course, now)
     return current

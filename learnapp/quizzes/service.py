@@ -17,6 +17,7 @@ from learnapp.content.model import Course, Question, Quiz
 from learnapp.dbutil import insert_or_ignore
 from learnapp.extensions import db
 from learnapp.models import QuizAttempt, User, now_utc
+from learnapp.xapi import service as xapi
 
 
 class TamperedForm(Exception):
@@ -171,7 +172,9 @@ def submit(user: User, course: Course, quiz: Quiz, form: AttemptForm, answers: d
             raise NoAttemptsLeft(quiz.slug)
         values = _scored_attempt(user, course, quiz, form, answers, number=used + 1)
         if insert_or_ignore(QuizAttempt, **values):
-            return attempt_by_nonce(form.nonce)
+            attempt = attempt_by_nonce(form.nonce)
+            xapi.quiz_attempted(user, course, quiz, attempt)
+            return attempt
         # Another submission took this number or this token: look again.
     raise NoAttemptsLeft(quiz.slug)
 

@@ -4,68 +4,31 @@ Node and npm come from Debian (scripts/system-packages.sh test). Without them th
 skips on a developer's machine and fails in CI.
 """
 
-import hashlib
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from learnapp.credentials import jsonld
 from tests.conftest import finish_course
+from tests.tools import node_json, npm_installed
 
 VERIFIER = Path(__file__).parent / "verifier"
 FILES = ("package.json", "package-lock.json", "verify.mjs")
 BASE = "https://learn.example.org"
 
 
-def _cache_dir() -> Path:
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    digest = hashlib.sha256(b"".join((VERIFIER / f).read_bytes() for f in FILES)).hexdigest()
-    return root / "learnapp-tests" / f"verifier-{digest[:16]}"
-
-
 @pytest.fixture(scope="session")
 def verifier() -> Path:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not (node and npm):
-        message = "node and npm are needed (apt-get install nodejs npm)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    folder = _cache_dir()
-    if not (folder / "node_modules" / ".installed").exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in FILES:
-            shutil.copyfile(VERIFIER / name, folder / name)
-        subprocess.run(
-            [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=folder,
-            check=True,
-            timeout=300,
-        )
-        (folder / "node_modules" / ".installed").touch()
-    return folder
+    return npm_installed(VERIFIER, FILES, "verifier")
 
 
 def run(verifier: Path, credential: dict, documents: dict) -> dict:
     contexts = {url: jsonld.vendored_context(url) for url in jsonld.CONTEXT_FILES}
     # The DID and Multikey contexts are not processed by the verifier (it special-cases
     # DID documents), but the data-integrity context is: it ships in the npm packages.
-    payload = json.dumps({"credential": credential, "documents": {**contexts, **documents}})
-    result = subprocess.run(
-        ["node", "verify.mjs"],
-        cwd=verifier,
-        input=payload,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    payload = {"credential": credential, "documents": {**contexts, **documents}}
+    return node_json(verifier, "verify.mjs", payload)
 
 
 def published(client, credential: dict) -> dict:
