@@ -51,7 +51,10 @@ def insert_or_ignore(model, **values) -> bool:
     """
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    statement = insert(model).values(**values).on_conflict_do_nothing()
+    # PostgreSQL: without preserve_rowcount SQLAlchemy 2.1 reports -1 for this INSERT,
+    # so every call looked like "already there" (tests/test_dbutil.py).
+    result = db.session.execute(statement.execution_options(preserve_rowcount=True))
     return result.rowcount == 1
 
 

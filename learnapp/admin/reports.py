@@ -183,8 +183,8 @@ def enrolment_rows(
     best_quiz_score, certificate_code; with `detail` also enrolment_id, email, name,
     organisation, done_steps, progress_percent, and the cohort it is reported under
     (`_cohort_of_enrolment`): cohort, due_on and cohort_status (measured on `today`). Each
-    figure is a correlated subquery on the (user, course, slug) indexes, so a filtered or paged query reads
-    only the rows it needs; still one statement for all learners.
+    figure is a correlated subquery on the (user, course, slug) indexes, so a filtered or
+    paged query reads only the rows it needs; still one statement for all learners.
     """
     lesson_slugs = {slug: tuple(ls.slug for ls in c.lessons) for slug, c in courses.items()}
     quiz_slugs = {slug: tuple(q.slug for q in c.quizzes) for slug, c in courses.items()}
