@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func
 
+from learnapp import audit
+from learnapp.auth.names import clean_name
 from learnapp.cohorts.rules import CohortStatus, cohort_status, days_left, urgency
 from learnapp.content.model import Course
 from learnapp.dbutil import insert_or_ignore
@@ -50,8 +52,17 @@ def get(cohort_id: int, scope: frozenset[int] | None) -> Cohort | None:
     return db.session.scalar(_scoped(db.select(Cohort).where(Cohort.id == cohort_id), scope))
 
 
+def target(cohort: Cohort) -> str:
+    """How audit events name a cohort."""
+    return f"cohort:{cohort.id}"
+
+
+def _plan(due: Mapping[str, dt.date | None]) -> dict[str, str | None]:
+    return {slug: day.isoformat() if day else None for slug, day in sorted(due.items())}
+
+
 def _check_name(name: str, cohort: Cohort | None = None) -> str:
-    name = " ".join(name.split())
+    name = clean_name(name)
     taken = db.session.scalar(db.select(Cohort.id).where(func.lower(Cohort.name) == name.lower()))
     if taken is not None and (cohort is None or taken != cohort.id):
         raise CohortNameTaken(name)
@@ -68,6 +79,7 @@ def create(
     organisation_id: int | None,
     due: Mapping[str, dt.date | None],
     scope: frozenset[int] | None,
+    actor: User | None = None,
 ) -> Cohort:
     """A new cohort of these courses (slug → due date or None)."""
     _check_organisation(organisation_id, scope)
@@ -75,6 +87,7 @@ def create(
     cohort.courses = [CohortCourse(course_slug=slug, due_on=day) for slug, day in due.items()]
     db.session.add(cohort)
     db.session.flush()
+    audit.record(actor, "cohort.create", target(cohort), cohort=cohort.name, courses=_plan(due))
     return cohort
 
 
@@ -85,9 +98,15 @@ def update(
     due: Mapping[str, dt.date | None],
     scope: frozenset[int] | None,
     courses: Mapping[str, Course],
+    actor: User | None = None,
 ) -> None:
     """Rename, move and re-plan a cohort; members are enrolled in a course added to it."""
     _check_organisation(organisation_id, scope)
+    before = {
+        "name": cohort.name,
+        "organisation_id": cohort.organisation_id,
+        "courses": _plan({p.course_slug: p.due_on for p in cohort.courses}),
+    }
     cohort.name = _check_name(name, cohort)
     cohort.organisation_id = organisation_id
     planned = {planned.course_slug: planned for planned in cohort.courses}
@@ -98,22 +117,31 @@ def update(
     for planned_course in cohort.courses:
         planned_course.due_on = due[planned_course.course_slug]
     db.session.flush()
+    after = {"name": cohort.name, "organisation_id": organisation_id, "courses": _plan(due)}
+    changes = {
+        key: {"before": str(before[key]), "after": str(after[key])}
+        for key in before
+        if before[key] != after[key]
+    }
+    if changes:
+        audit.record(actor, "cohort.update", target(cohort), cohort=cohort.name, **changes)
     for user in members(cohort):
         for slug in added:
             if slug in courses:
                 progress.enrol(user, courses[slug])
 
 
-def members(cohort: Cohort) -> list[User]:
-    """The cohort's learners, by name."""
-    return list(
-        db.session.scalars(
-            db.select(User)
-            .join(CohortMember, CohortMember.user_id == User.id)
-            .where(CohortMember.cohort_id == cohort.id)
-            .order_by(func.lower(User.name), User.id)
-        )
+def members(cohort: Cohort, scope: frozenset[int] | None = None) -> list[User]:
+    """The cohort's learners that the viewer may see, by name."""
+    query = (
+        db.select(User)
+        .join(CohortMember, CohortMember.user_id == User.id)
+        .where(CohortMember.cohort_id == cohort.id)
+        .order_by(func.lower(User.name), User.id)
     )
+    if scope is not None:
+        query = query.where(User.organisation_id.in_(sorted(scope)))
+    return list(db.session.scalars(query))
 
 
 def person(email: str, scope: frozenset[int] | None) -> User | None:
@@ -128,10 +156,16 @@ def person(email: str, scope: frozenset[int] | None) -> User | None:
     return user
 
 
-def join(cohort: Cohort, user: User, courses: Mapping[str, Course]) -> bool:
+def join(
+    cohort: Cohort, user: User, courses: Mapping[str, Course], actor: User | None = None
+) -> bool:
     """Add the user to the cohort and enrol them in its courses that are live now
-    (idempotent); whether they were not a member before."""
+    (idempotent); whether they were not a member before. With an `actor`, audited."""
     added = insert_or_ignore(CohortMember, cohort_id=cohort.id, user_id=user.id, added_at=now_utc())
+    if added and actor is not None:
+        audit.record(
+            actor, "cohort.member_add", target(cohort), cohort=cohort.name, email=user.email
+        )
     for planned in cohort.courses:
         course = courses.get(planned.course_slug)
         if course is not None:
@@ -139,7 +173,7 @@ def join(cohort: Cohort, user: User, courses: Mapping[str, Course]) -> bool:
     return added
 
 
-def leave(cohort: Cohort, user: User) -> bool:
+def leave(cohort: Cohort, user: User, actor: User | None = None) -> bool:
     """Take the user out of the cohort (their enrolments and progress stay); whether they
     were a member."""
     result = db.session.execute(
@@ -147,6 +181,10 @@ def leave(cohort: Cohort, user: User) -> bool:
             CohortMember.cohort_id == cohort.id, CohortMember.user_id == user.id
         )
     )
+    if result.rowcount == 1:
+        audit.record(
+            actor, "cohort.member_remove", target(cohort), cohort=cohort.name, email=user.email
+        )
     return result.rowcount == 1
 
 
