@@ -170,6 +170,25 @@ def _cohort_of_enrolment(cohort: int | None):
     return query.scalar_subquery()
 
 
+def _done_steps(courses: Mapping[str, Course]):
+    """The conditions that pick an enrolment's completed lessons and its quiz attempts at
+    steps that still exist, and whether any step is done (`started`), all on Enrolment."""
+    lesson_slugs = {slug: tuple(ls.slug for ls in c.lessons) for slug, c in courses.items()}
+    quiz_slugs = {slug: tuple(q.slug for q in c.quizzes) for slug, c in courses.items()}
+    mine_lc = (
+        LessonCompletion.user_id == Enrolment.user_id,
+        LessonCompletion.course_slug == Enrolment.course_slug,
+        _per_course(LessonCompletion.course_slug, LessonCompletion.lesson_slug, lesson_slugs),
+    )
+    mine_qa = (
+        QuizAttempt.user_id == Enrolment.user_id,
+        QuizAttempt.course_slug == Enrolment.course_slug,
+        _per_course(QuizAttempt.course_slug, QuizAttempt.quiz_slug, quiz_slugs),
+    )
+    started = or_(exists().where(*mine_lc), exists().where(*mine_qa, QuizAttempt.passed.is_(True)))
+    return mine_lc, mine_qa, started
+
+
 def enrolment_rows(
     courses: Mapping[str, Course],
     filters: Filters = Filters(),
@@ -186,20 +205,8 @@ def enrolment_rows(
     figure is a correlated subquery on the (user, course, slug) indexes, so a filtered or
     paged query reads only the rows it needs; still one statement for all learners.
     """
-    lesson_slugs = {slug: tuple(ls.slug for ls in c.lessons) for slug, c in courses.items()}
-    quiz_slugs = {slug: tuple(q.slug for q in c.quizzes) for slug, c in courses.items()}
     step_counts = {slug: len(c.lessons) + len(c.quizzes) for slug, c in courses.items()}
-    mine_lc = (
-        LessonCompletion.user_id == Enrolment.user_id,
-        LessonCompletion.course_slug == Enrolment.course_slug,
-        _per_course(LessonCompletion.course_slug, LessonCompletion.lesson_slug, lesson_slugs),
-    )
-    mine_qa = (
-        QuizAttempt.user_id == Enrolment.user_id,
-        QuizAttempt.course_slug == Enrolment.course_slug,
-        _per_course(QuizAttempt.course_slug, QuizAttempt.quiz_slug, quiz_slugs),
-    )
-    started = or_(exists().where(*mine_lc), exists().where(*mine_qa, QuizAttempt.passed.is_(True)))
+    mine_lc, mine_qa, started = _done_steps(courses)
     status = status_case(Enrolment.completed_at.is_not(None), started)
     # The mean of the best score on each quiz tried, rounded half up, in integer arithmetic
     # so SQLite and PostgreSQL give the same number (NULL when no quiz was tried).
@@ -496,47 +503,47 @@ def cohort_figures(
     """Per cohort and course: how many members finished, are on their way, have not started
     or are overdue on `today`; a member not enrolled yet counts as not started. One statement;
     only members in the viewer's scope count, and a cohort with none of them is left out."""
-    rows = enrolment_rows(
-        courses,
-        Filters(scope=filters.scope, organisation=filters.organisation),
-        detail=False,
-    ).subquery()
-    status = cohort_status_case(CohortCourse.due_on, today or today_utc(), rows.c.status)
+    # A member with no enrolment (outer join) is "not started", as in `status_case`. Each
+    # member's status is computed once, in the inner query, then counted.
+    _lessons, _quizzes, started = _done_steps(courses)
+    progress = status_case(Enrolment.completed_at.is_not(None), started)
+    members = (
+        select(
+            CohortCourse.cohort_id,
+            CohortCourse.course_slug,
+            CohortCourse.due_on,
+            cohort_status_case(CohortCourse.due_on, today or today_utc(), progress).label("status"),
+        )
+        .join(CohortMember, CohortMember.cohort_id == CohortCourse.cohort_id)
+        .join(User, User.id == CohortMember.user_id)
+        .outerjoin(
+            Enrolment,
+            and_(
+                Enrolment.user_id == CohortMember.user_id,
+                Enrolment.course_slug == CohortCourse.course_slug,
+            ),
+        )
+        .where(CohortCourse.course_slug.in_(list(courses)), User.deleted_at.is_(None))
+    )
+    if filters.cohort is not None:
+        members = members.where(CohortCourse.cohort_id == filters.cohort)
+    members = _in_scope(members, filters).cte("members")
     query = (
         select(
             Cohort.id,
             Cohort.name,
-            CohortCourse.course_slug,
-            CohortCourse.due_on,
+            members.c.course_slug,
+            members.c.due_on,
             func.count().label("members"),
             *(
-                func.sum(case((status == each.value, 1), else_=0)).label(each.name)
+                func.sum(case((members.c.status == each.value, 1), else_=0)).label(each.name)
                 for each in CohortStatus
             ),
         )
-        .select_from(CohortCourse)
-        .join(Cohort, Cohort.id == CohortCourse.cohort_id)
-        .join(CohortMember, CohortMember.cohort_id == CohortCourse.cohort_id)
-        .join(User, User.id == CohortMember.user_id)
-        .outerjoin(
-            rows,
-            and_(
-                rows.c.user_id == CohortMember.user_id,
-                rows.c.course_slug == CohortCourse.course_slug,
-            ),
-        )
-        .where(CohortCourse.course_slug.in_(list(courses)), User.deleted_at.is_(None))
-        .group_by(Cohort.id, Cohort.name, CohortCourse.course_slug, CohortCourse.due_on)
-        .order_by(
-            CohortCourse.due_on.is_(None),
-            CohortCourse.due_on,
-            Cohort.name,
-            CohortCourse.course_slug,
-        )
+        .join(Cohort, Cohort.id == members.c.cohort_id)
+        .group_by(Cohort.id, Cohort.name, members.c.course_slug, members.c.due_on)
+        .order_by(members.c.due_on.is_(None), members.c.due_on, Cohort.name, members.c.course_slug)
     )
-    if filters.cohort is not None:
-        query = query.where(Cohort.id == filters.cohort)
-    query = _in_scope(query, filters)
     return [
         CohortFigures(
             cohort_id=row.id,
