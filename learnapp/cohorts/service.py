@@ -191,6 +191,27 @@ def leave(cohort: Cohort, user: User, actor: User | None = None) -> bool:
 # What a learner sees ---------------------------------------------------------------------
 
 
+def memberships(user: User) -> list[dict]:
+    """The user's cohorts with their courses and due dates, for the user's data export."""
+    rows = db.session.execute(
+        db.select(Cohort.name, CohortMember.added_at, CohortCourse.course_slug, CohortCourse.due_on)
+        .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+        .outerjoin(CohortCourse, CohortCourse.cohort_id == Cohort.id)
+        .where(CohortMember.user_id == user.id)
+        .order_by(Cohort.name, CohortCourse.course_slug)
+    )
+    cohorts: dict[str, dict] = {}
+    for name, added_at, slug, due_on in rows:
+        entry = cohorts.setdefault(
+            name, {"cohort": name, "added_at": added_at.isoformat(), "courses": []}
+        )
+        if slug is not None:
+            entry["courses"].append(
+                {"course": slug, "due_on": due_on.isoformat() if due_on else None}
+            )
+    return list(cohorts.values())
+
+
 @dataclass(frozen=True)
 class DueDate:
     """One course a learner's cohort plans for them, and where they stand against it."""

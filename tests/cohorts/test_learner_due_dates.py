@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from learnapp.models import now_utc
+from learnapp.extensions import db
+from learnapp.models import CohortMember, now_utc
 from tests.admin.conftest import finish
-from tests.conftest import COURSE
+from tests.conftest import COURSE, PASSWORD
 
 DAY = dt.timedelta(days=1)
 
@@ -46,3 +47,23 @@ def test_someone_in_no_cohort_sees_no_due_dates(client, login_as):
     login_as()
     assert 'id="due-dates"' not in client.get("/me").get_data(as_text=True)
     assert 'id="due-title"' not in client.get(COURSE).get_data(as_text=True)
+
+
+def test_the_data_export_holds_the_cohorts_and_their_due_dates(client, login_as, make_cohort):
+    learner = login_as(email="amina@example.org")
+    make_cohort("Spring", {"basics": dt.date(2027, 3, 31), "integrity": None}, members=[learner])
+    data = client.get("/me/data.json").get_json()
+    [spring] = data["cohorts"]
+    assert spring["cohort"] == "Spring"
+    assert spring["courses"] == [
+        {"course": "basics", "due_on": "2027-03-31"},
+        {"course": "integrity", "due_on": None},
+    ]
+
+
+def test_a_withdrawn_account_leaves_its_cohorts(client, login_as, make_cohort):
+    learner = login_as(email="amina@example.org")
+    cohort = make_cohort("Spring", {"basics": dt.date(2027, 3, 31)}, members=[learner])
+    response = client.submit("/account/delete", {"delete-password": PASSWORD})
+    assert response.status_code in (200, 303)
+    assert db.session.scalar(db.select(CohortMember).filter_by(cohort_id=cohort.id)) is None
