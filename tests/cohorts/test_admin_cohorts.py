@@ -89,6 +89,7 @@ def test_an_admin_creates_a_cohort_adds_and_removes_members(client, make_user, m
     ]  # fmt: skip
     overview = client.get("/admin/cohorts").get_data(as_text=True)
     assert "Ministry A, spring 2027" in overview and "due Mar 31, 2027" in overview
+    assert "Basics of Cooperation" in overview
 
 
 def test_editing_renames_replans_and_enrols_members_in_an_added_course(

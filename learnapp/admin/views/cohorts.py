@@ -60,11 +60,14 @@ def _form(cohort: Cohort | None):
 @reports_required
 def cohorts():
     scope = viewer_scope()
-    figures = reports.cohort_figures(catalogue().courses, reports.Filters(scope=scope))
+    courses = catalogue().courses
+    figures = reports.cohort_figures(courses, reports.Filters(scope=scope))
     by_cohort: dict[int, list] = {}
     for row in figures:
         by_cohort.setdefault(row.cohort_id, []).append(row)
-    return render_template("admin/cohorts.html", cohorts=service.visible(scope), figures=by_cohort)
+    return render_template(
+        "admin/cohorts.html", cohorts=service.visible(scope), figures=by_cohort, courses=courses
+    )
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])
