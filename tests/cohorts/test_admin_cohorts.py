@@ -87,6 +87,8 @@ def test_an_admin_creates_a_cohort_adds_and_removes_members(client, make_user, m
     assert actions == [
         "cohort.create", "cohort.member_add", "cohort.member_add", "cohort.member_remove",
     ]  # fmt: skip
+    audit_log = client.get("/admin/audit").get_data(as_text=True)
+    assert "Cohort created" in audit_log and "Removed from a cohort" in audit_log
     overview = client.get("/admin/cohorts").get_data(as_text=True)
     assert "Ministry A, spring 2027" in overview and "due Mar 31, 2027" in overview
     assert "Basics of Cooperation" in overview
