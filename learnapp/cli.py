@@ -318,6 +318,7 @@ def worker(once, interval) -> None:
 
 def _worker_round(app, server, lrs, name: str) -> None:
     from learnapp.catalogue import catalogue
+    from learnapp.cohorts.reminders import send_due_reminders
     from learnapp.mail.reminders import send_reminders
     from learnapp.mail.sender import drain
     from learnapp.mail.service import purge_sent
@@ -326,6 +327,7 @@ def _worker_round(app, server, lrs, name: str) -> None:
 
     with app.test_request_context(base_url=app.config["BASE_URL"]):  # links in the messages
         reminded = send_reminders(catalogue().courses)
+        reminded += send_due_reminders(catalogue().courses).total
         purge_sent()
         xapi.purge_sent()
         db.session.commit()

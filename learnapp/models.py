@@ -226,6 +226,22 @@ class CohortMember(db.Model):
     user: Mapped[User] = relationship()
 
 
+class DueReminder(db.Model):
+    """A due-date e-mail that was sent (learnapp/cohorts/reminders.py): the unique key lets
+    each go out once, however many workers run. `period` is the due date for a learner's
+    reminders and the ISO week (2027-W13) for a manager's digest (course_slug empty)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # due_soon, overdue, overdue_digest
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"))
+    course_slug: Mapped[str] = mapped_column(String(100), default="")
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    period: Mapped[str] = mapped_column(String(20))
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    __table_args__ = (UniqueConstraint("kind", "cohort_id", "course_slug", "user_id", "period"),)
+
+
 class LessonCompletion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))

@@ -49,13 +49,15 @@ SURFACE = {
     "learnapp.credentials.status",  # the pure status list positions and encoding
     "learnapp.credentials.issuer",  # the issuer's did:web identity and keys
     "learnapp.credentials.verify",  # the pure check of a pasted credential
-    "learnapp.cohorts.service",  # cohorts: find one, add a learner
+    "learnapp.cohorts.service",  # cohorts: find, edit, members, a learner's due dates
+    "learnapp.cohorts.rules",  # the pure cohort status against a due date
     "learnapp.xapi.service",  # xAPI statements written to their outbox in the caller's transaction
 }
 ON_TOP = {"learnapp.completion"}
 # Pure modules outside content/: no web framework, no database.
 PURE_ELSEWHERE = (
     "progress/rules.py",
+    "cohorts/rules.py",
     "certificates/render.py",
     "certificates/codes.py",
     "credentials/jsonld.py",

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     SearchField,
@@ -79,6 +80,7 @@ class FilterForm(Form):
         csrf = False
 
     organisation = SelectField(_l("Organisation"), validators=[Optional()])
+    cohort = SelectField(_l("Cohort"), validators=[Optional()], choices=[])
     scope: frozenset[int] | None = None  # the viewer's organisations (None: all), see Filters
     enrolled_from = DateField(
         _l("Enrolled from"),
@@ -108,8 +110,10 @@ class FilterForm(Form):
         value = self.organisation.data if not self.organisation.errors else ""
         organisation = NO_ORGANISATION if value == NO_ORGANISATION else parse_id(value)
         dates_ok = not self.date_error()
+        cohort = parse_id(self.cohort.data) if not self.cohort.errors else None
         return Filters(
             organisation=organisation,
+            cohort=cohort,
             enrolled_from=self.enrolled_from.data if dates_ok else None,
             enrolled_to=self.enrolled_to.data if dates_ok else None,
             scope=self.scope,
@@ -200,4 +204,56 @@ class InviteForm(Form):
         _l("Language of the e-mail"),
         choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
         validators=[DataRequired()],
+    )
+
+
+class CohortForm(Form):
+    """A cohort's name and organisation; `with_courses` adds, per live course, a box to
+    include it and its due date (fields `course_N` and `due_N`, N its place in the list)."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), VisibleName()])
+    organisation = SelectField(_l("Organisation"), validators=[DataRequired()])
+
+    def planned(self) -> dict[str, dt.date | None]:
+        """Slug → due date (or None) of each course ticked."""
+        return {
+            slug: self[f"due_{index}"].data
+            for index, slug in enumerate(self.course_slugs)
+            if self[f"course_{index}"].data
+        }
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and not self.planned() and self.course_slugs:
+            self["course_0"].errors.append(_l("Choose at least one course."))
+            return False
+        return valid
+
+
+def with_courses(courses, cohort=None, formdata=None) -> type:
+    """A CohortForm class with a box and a due date for each course (title, slug)."""
+    planned = {p.course_slug: p.due_on for p in cohort.courses} if cohort else {}
+
+    class F(CohortForm):
+        course_slugs = [course.slug for course in courses]
+
+    for index, course in enumerate(courses):
+        setattr(F, f"course_{index}", BooleanField(course.title, default=course.slug in planned))
+        setattr(
+            F,
+            f"due_{index}",
+            DateField(
+                _l("Due date for “%(course)s” (optional)", course=course.title),
+                validators=[Optional(), _in_range],
+                default=planned.get(course.slug),
+                render_kw={"min": FIRST_DATE.isoformat(), "max": LAST_DATE.isoformat()},
+            ),
+        )
+    return F
+
+
+class MemberForm(Form):
+    email = EmailField(
+        _l("E-mail of the learner to add"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )

@@ -36,16 +36,21 @@ from sqlalchemy import (
     union_all,
 )
 
+from learnapp.cohorts.rules import CohortStatus
 from learnapp.content.model import Course
 from learnapp.dbutil import paging
 from learnapp.extensions import db
 from learnapp.models import (
     Certificate,
+    Cohort,
+    CohortCourse,
+    CohortMember,
     Enrolment,
     LessonCompletion,
     Organisation,
     QuizAttempt,
     User,
+    now_utc,
 )
 from learnapp.progress.rules import Status
 
@@ -74,6 +79,7 @@ class Filters:
     enrolled_to: dt.date | None = None  # inclusive
     course: str | None = None
     status: str | None = None
+    cohort: int | None = None  # a cohort's id: its members, in its courses
     # The organisations the viewer may see (a partner manager's), None for all: applied
     # by `_in_scope`, the one place every report query is narrowed to it.
     scope: frozenset[int] | None = None
@@ -81,7 +87,8 @@ class Filters:
     @property
     def active(self) -> bool:
         return any(
-            value is not None for value in (self.organisation, self.enrolled_from, self.enrolled_to)
+            value is not None
+            for value in (self.organisation, self.enrolled_from, self.enrolled_to, self.cohort)
         )
 
     def without(self, *names: str) -> Filters:
@@ -98,6 +105,7 @@ class Filters:
             "enrolled_to": self.enrolled_to.isoformat() if self.enrolled_to else None,
             "course": self.course,
             "status": self.status,
+            "cohort": str(self.cohort) if self.cohort is not None else None,
         }
         return {key: value for key, value in args.items() if value}
 
@@ -127,20 +135,46 @@ def status_case(completed: ColumnElement[bool], started: ColumnElement[bool]):
     )
 
 
-def enrolment_rows(
-    courses: Mapping[str, Course], filters: Filters = Filters(), *, detail: bool = True
-) -> Select:
-    """One row per enrolment in a live course, with its status and best quiz score.
+def cohort_status_case(due_on, today: dt.date, status):
+    """`cohorts.rules.cohort_status` in SQL, from a due date column and a `status_case`
+    column (NULL: not enrolled yet); a test runs both on the same data."""
+    return case(
+        (status == Status.COMPLETED.value, CohortStatus.COMPLETED.value),
+        (and_(due_on.is_not(None), due_on < today), CohortStatus.OVERDUE.value),
+        (status == Status.IN_PROGRESS.value, CohortStatus.IN_PROGRESS.value),
+        else_=CohortStatus.NOT_STARTED.value,
+    )
 
-    Columns: user_id, organisation_id, course_slug, enrolled_at, completed_at, status,
-    best_quiz_score, certificate_code; with `detail` also enrolment_id, email, name,
-    organisation, done_steps and progress_percent. Each figure is a correlated
-    subquery on the (user, course, slug) indexes, so a filtered or paged query reads
-    only the rows it needs; still one statement for all learners.
-    """
+
+def today_utc() -> dt.date:
+    """The day the due dates are measured against (UTC, as every date here)."""
+    return now_utc().date()
+
+
+def _cohort_of_enrolment(cohort: int | None):
+    """The cohort an enrolment is reported under: the one filtered on, else the learner's
+    cohort with this course due soonest (one with no due date last, then the oldest)."""
+    query = (
+        select(CohortCourse.cohort_id)
+        .join(CohortMember, CohortMember.cohort_id == CohortCourse.cohort_id)
+        .where(
+            CohortMember.user_id == Enrolment.user_id,
+            CohortCourse.course_slug == Enrolment.course_slug,
+        )
+        .order_by(CohortCourse.due_on.is_(None), CohortCourse.due_on, CohortCourse.cohort_id)
+        .limit(1)
+        .correlate(Enrolment)
+    )
+    if cohort is not None:
+        query = query.where(CohortCourse.cohort_id == cohort)
+    return query.scalar_subquery()
+
+
+def _done_steps(courses: Mapping[str, Course]):
+    """The conditions that pick an enrolment's completed lessons and its quiz attempts at
+    steps that still exist, and whether any step is done (`started`), all on Enrolment."""
     lesson_slugs = {slug: tuple(ls.slug for ls in c.lessons) for slug, c in courses.items()}
     quiz_slugs = {slug: tuple(q.slug for q in c.quizzes) for slug, c in courses.items()}
-    step_counts = {slug: len(c.lessons) + len(c.quizzes) for slug, c in courses.items()}
     mine_lc = (
         LessonCompletion.user_id == Enrolment.user_id,
         LessonCompletion.course_slug == Enrolment.course_slug,
@@ -152,6 +186,27 @@ def enrolment_rows(
         _per_course(QuizAttempt.course_slug, QuizAttempt.quiz_slug, quiz_slugs),
     )
     started = or_(exists().where(*mine_lc), exists().where(*mine_qa, QuizAttempt.passed.is_(True)))
+    return mine_lc, mine_qa, started
+
+
+def enrolment_rows(
+    courses: Mapping[str, Course],
+    filters: Filters = Filters(),
+    *,
+    detail: bool = True,
+    today: dt.date | None = None,
+) -> Select:
+    """One row per enrolment in a live course, with its status and best quiz score.
+
+    Columns: user_id, organisation_id, course_slug, enrolled_at, completed_at, status,
+    best_quiz_score, certificate_code; with `detail` also enrolment_id, email, name,
+    organisation, done_steps, progress_percent, and the cohort it is reported under
+    (`_cohort_of_enrolment`): cohort, due_on and cohort_status (measured on `today`). Each
+    figure is a correlated subquery on the (user, course, slug) indexes, so a filtered or
+    paged query reads only the rows it needs; still one statement for all learners.
+    """
+    step_counts = {slug: len(c.lessons) + len(c.quizzes) for slug, c in courses.items()}
+    mine_lc, mine_qa, started = _done_steps(courses)
     status = status_case(Enrolment.completed_at.is_not(None), started)
     # The mean of the best score on each quiz tried, rounded half up, in integer arithmetic
     # so SQLite and PostgreSQL give the same number (NULL when no quiz was tried).
@@ -192,6 +247,11 @@ def enrolment_rows(
             Organisation.name.label("organisation"),
             done.label("done_steps"),
             case((steps == 0, 100), else_=(done * 100) // steps).label("progress_percent"),
+            Cohort.name.label("cohort"),
+            CohortCourse.due_on,
+            cohort_status_case(CohortCourse.due_on, today or today_utc(), status).label(
+                "cohort_status"
+            ),
         ]
     query = (
         select(*columns)
@@ -208,7 +268,17 @@ def enrolment_rows(
         .where(Enrolment.course_slug.in_(list(courses)))
     )
     if detail:
-        query = query.outerjoin(Organisation, Organisation.id == User.organisation_id)
+        query = (
+            query.outerjoin(Organisation, Organisation.id == User.organisation_id)
+            .outerjoin(
+                CohortCourse,
+                and_(
+                    CohortCourse.course_slug == Enrolment.course_slug,
+                    CohortCourse.cohort_id == _cohort_of_enrolment(filters.cohort),
+                ),
+            )
+            .outerjoin(Cohort, Cohort.id == CohortCourse.cohort_id)
+        )
     return _filtered(query, filters, started)
 
 
@@ -232,6 +302,17 @@ def _filtered(query: Select, filters: Filters, started) -> Select:
         query = query.where(Enrolment.enrolled_at < end)
     if filters.course:
         query = query.where(Enrolment.course_slug == filters.course)
+    if filters.cohort is not None:
+        query = query.where(
+            exists()
+            .where(
+                CohortMember.cohort_id == filters.cohort,
+                CohortMember.user_id == Enrolment.user_id,
+                CohortCourse.cohort_id == CohortMember.cohort_id,
+                CohortCourse.course_slug == Enrolment.course_slug,
+            )
+            .correlate(Enrolment)
+        )
     if filters.status == "completed":
         query = query.where(Enrolment.completed_at.is_not(None))
     elif filters.status == "certified":
@@ -396,6 +477,86 @@ def dashboard(courses: Mapping[str, Course], filters: Filters = Filters()) -> Da
     )
 
 
+# Cohorts against their due dates --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CohortFigures:
+    """One course of a cohort: its members (in the viewer's scope) by cohort status."""
+
+    cohort_id: int
+    cohort: str
+    course: Course
+    due_on: dt.date | None
+    members: int
+    counts: dict[CohortStatus, int]
+
+    @property
+    def completed_percent(self) -> int:
+        done = self.counts[CohortStatus.COMPLETED]
+        return done * 100 // self.members if self.members else 0
+
+
+def cohort_figures(
+    courses: Mapping[str, Course], filters: Filters = Filters(), today: dt.date | None = None
+) -> list[CohortFigures]:
+    """Per cohort and course: how many members finished, are on their way, have not started
+    or are overdue on `today`; a member not enrolled yet counts as not started. One statement;
+    only members in the viewer's scope count, and a cohort with none of them is left out."""
+    # A member with no enrolment (outer join) is "not started", as in `status_case`. Each
+    # member's status is computed once, in the inner query, then counted.
+    _lessons, _quizzes, started = _done_steps(courses)
+    progress = status_case(Enrolment.completed_at.is_not(None), started)
+    members = (
+        select(
+            CohortCourse.cohort_id,
+            CohortCourse.course_slug,
+            CohortCourse.due_on,
+            cohort_status_case(CohortCourse.due_on, today or today_utc(), progress).label("status"),
+        )
+        .join(CohortMember, CohortMember.cohort_id == CohortCourse.cohort_id)
+        .join(User, User.id == CohortMember.user_id)
+        .outerjoin(
+            Enrolment,
+            and_(
+                Enrolment.user_id == CohortMember.user_id,
+                Enrolment.course_slug == CohortCourse.course_slug,
+            ),
+        )
+        .where(CohortCourse.course_slug.in_(list(courses)), User.deleted_at.is_(None))
+    )
+    if filters.cohort is not None:
+        members = members.where(CohortCourse.cohort_id == filters.cohort)
+    members = _in_scope(members, filters).cte("members")
+    query = (
+        select(
+            Cohort.id,
+            Cohort.name,
+            members.c.course_slug,
+            members.c.due_on,
+            func.count().label("members"),
+            *(
+                func.sum(case((members.c.status == each.value, 1), else_=0)).label(each.name)
+                for each in CohortStatus
+            ),
+        )
+        .join(Cohort, Cohort.id == members.c.cohort_id)
+        .group_by(Cohort.id, Cohort.name, members.c.course_slug, members.c.due_on)
+        .order_by(members.c.due_on.is_(None), members.c.due_on, Cohort.name, members.c.course_slug)
+    )
+    return [
+        CohortFigures(
+            cohort_id=row.id,
+            cohort=row.name,
+            course=courses[row.course_slug],
+            due_on=row.due_on,
+            members=row.members,
+            counts={each: int(getattr(row, each.name) or 0) for each in CohortStatus},
+        )
+        for row in db.session.execute(query)
+    ]
+
+
 # The CSV ------------------------------------------------------------------------------
 
 COMPLETION_COLUMNS = (
@@ -408,6 +569,9 @@ COMPLETION_COLUMNS = (
     "best_quiz_score",
     "completed_at",
     "certificate_code",
+    "cohort",
+    "due_at",
+    "status",
 )
 
 
@@ -441,6 +605,9 @@ def completion_records(
             "" if row["best_quiz_score"] is None else row["best_quiz_score"],
             iso(row["completed_at"]),
             row["certificate_code"] or "",
+            row["cohort"] or "",
+            row["due_on"].isoformat() if row["due_on"] else "",
+            row["cohort_status"],
         )
 
 
@@ -605,7 +772,9 @@ def learners_page(
     if role:
         users = users.where(User.role == role)
     users = _in_scope(users, filters)
-    by_enrolment = any((filters.course, filters.status, filters.enrolled_from, filters.enrolled_to))
+    by_enrolment = any(
+        (filters.course, filters.status, filters.enrolled_from, filters.enrolled_to, filters.cohort)
+    )
     if by_enrolment:
         matching = enrolment_rows(courses, filters, detail=False).subquery()
         users = users.where(User.id.in_(select(matching.c.user_id)))

@@ -21,6 +21,8 @@ from learnapp.extensions import db
 from learnapp.mail import service as mail
 from learnapp.models import (
     Certificate,
+    CohortMember,
+    DueReminder,
     Organisation,
     OrganisationKind,
     PasswordReset,
@@ -389,4 +391,7 @@ def delete_account(user: User, password: str) -> None:
         .where(Certificate.user_id == user.id)
         .values(name="", holder_withdrawn=True, pdf=b"")
     )
+    # Out of every cohort: no longer counted, listed or reminded.
+    db.session.execute(db.delete(CohortMember).where(CohortMember.user_id == user.id))
+    db.session.execute(db.delete(DueReminder).where(DueReminder.user_id == user.id))
     audit.record(user, "user.withdrawn", f"user:{user.id}")

@@ -5,7 +5,9 @@ from flask_login import current_user
 
 from learnapp.catalogue import course_or_404, reading_course, visible_courses
 from learnapp.certificates import service as certificates
+from learnapp.cohorts import service as cohorts
 from learnapp.content.assets import asset_file
+from learnapp.models import now_utc
 from learnapp.progress import service as progress_service
 from learnapp.security import asset_type, lock_down_asset
 
@@ -22,7 +24,11 @@ def index():
 def course(course_slug: str):
     course = reading_course(course_or_404(course_slug))
     enrolled = current = certificate = None
+    due_dates = []
     if current_user.is_authenticated:
+        due_dates = cohorts.due_dates(
+            current_user, {course.slug: course}, now_utc().date(), course_slug=course.slug
+        )
         enrolled = progress_service.enrolment(current_user, course)
         if enrolled:
             current = progress_service.progress(current_user, course)
@@ -34,6 +40,7 @@ def course(course_slug: str):
         enrolled=enrolled,
         progress=current,
         certificate=certificate,
+        due_dates=due_dates,
     )
 
 

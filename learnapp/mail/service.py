@@ -9,7 +9,7 @@ sealed (learnapp/mail/message.py).
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import LazyString, force_locale, format_date
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -142,6 +142,69 @@ def reminder(user: User, course_title: str, continue_url: str, off_url: str) -> 
         },
         course_title=course_title,
         continue_url=continue_url,
+        off_url=off_url,
+    )
+
+
+def _day(day: dt.date) -> LazyString:
+    """A date for a subject line, written in the locale the message is rendered in."""
+    return LazyString(lambda: format_date(day, "medium"))
+
+
+def _unsubscribe(off_url: str) -> dict:
+    return {
+        "List-Unsubscribe": f"<{off_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def due_soon(
+    user: User, course_title: str, due_on: dt.date, continue_url: str, off_url: str
+) -> OutboxMessage:
+    """A week before a cohort's due date, to a member who has not completed the course."""
+    return enqueue(
+        **_to(user),
+        kind="due_soon",
+        subject=_l("Due on %(date)s: %(course)s", date=_day(due_on), course=course_title),
+        headers=_unsubscribe(off_url),
+        course_title=course_title,
+        due_on=due_on,
+        continue_url=continue_url,
+        off_url=off_url,
+    )
+
+
+def overdue(
+    user: User, course_title: str, due_on: dt.date, continue_url: str, off_url: str
+) -> OutboxMessage:
+    """The day after a cohort's due date, to a member who has not completed the course."""
+    return enqueue(
+        **_to(user),
+        kind="overdue",
+        subject=_l("Overdue: %(course)s", course=course_title),
+        headers=_unsubscribe(off_url),
+        course_title=course_title,
+        due_on=due_on,
+        continue_url=continue_url,
+        off_url=off_url,
+    )
+
+
+def overdue_digest(
+    manager: User, cohort_name: str, late: list, dashboard_url: str, off_url: str
+) -> OutboxMessage:
+    """The weekly list, for a partner manager, of a cohort's members who are overdue
+    (`late`: rows with name, email, course_title and due_on)."""
+    return enqueue(
+        **_to(manager),
+        kind="overdue_digest",
+        subject=_l(
+            "Overdue in the cohort “%(cohort)s”: %(num)d", cohort=cohort_name, num=len(late)
+        ),
+        headers=_unsubscribe(off_url),
+        cohort_name=cohort_name,
+        late=late,
+        dashboard_url=dashboard_url,
         off_url=off_url,
     )
 

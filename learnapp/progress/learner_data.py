@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from learnapp.catalogue import catalogue
+from learnapp.cohorts import service as cohorts
 from learnapp.content.model import Course, Lesson, Quiz
 from learnapp.extensions import db
 from learnapp.models import Certificate, Enrolment, LessonCompletion, QuizAttempt, User
@@ -139,4 +140,5 @@ def export(user: User) -> dict:
             }
             for c in user_certificates(user)
         ],
+        "cohorts": cohorts.memberships(user),
     }

@@ -18,8 +18,10 @@ from flask_login import current_user, login_required
 
 from learnapp import completion
 from learnapp.caching import not_modified, personal_etag, revalidate
-from learnapp.catalogue import course_or_404, reading_course, step_url
+from learnapp.catalogue import catalogue, course_or_404, reading_course, step_url
+from learnapp.cohorts import service as cohorts
 from learnapp.extensions import db
+from learnapp.models import now_utc
 from learnapp.progress import access, book, learner_data, service
 
 bp = Blueprint("progress", __name__)
@@ -145,7 +147,11 @@ def course_pdf(course_slug: str):
 @bp.get("/me")
 @login_required
 def my_learning():
-    return render_template("progress/me.html", learning=learner_data.my_learning(current_user))
+    return render_template(
+        "progress/me.html",
+        learning=learner_data.my_learning(current_user),
+        due_dates=cohorts.due_dates(current_user, catalogue().courses, now_utc().date()),
+    )
 
 
 @bp.get("/me/data.json")

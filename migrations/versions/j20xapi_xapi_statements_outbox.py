@@ -1,7 +1,7 @@
 """xapi: learners' pseudonyms and the outbox of xAPI statements
 
 Revision ID: j20xapi
-Revises: h16cohorts
+Revises: i16duereminders
 Create Date: 2026-12-04 14:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'j20xapi'
-down_revision = 'h16cohorts'
+down_revision = 'i16duereminders'
 branch_labels = None
 depends_on = None
 

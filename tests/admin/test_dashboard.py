@@ -23,6 +23,9 @@ HEADER = [
     "best_quiz_score",
     "completed_at",
     "certificate_code",
+    "cohort",  # the cohort, its due date and the status against it (issue 16)
+    "due_at",
+    "status",
 ]
 
 

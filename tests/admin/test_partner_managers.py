@@ -12,6 +12,8 @@ import zipfile
 
 import pytest
 
+from learnapp.catalogue import catalogue
+from learnapp.cohorts import service as cohorts
 from learnapp.extensions import db
 from learnapp.models import AuditEvent, Certificate, Organisation, Role, User
 from tests.admin.conftest import finish
@@ -51,6 +53,13 @@ MATRIX = {
     ("POST", "/admin/learners/invite"): ADMIN,
     ("GET", "/admin/email"): ADMIN,
     ("POST", "/admin/email/retry"): ADMIN,
+    ("GET", "/admin/cohorts"): REPORTS | {"manager_b"},
+    ("GET", "/admin/cohorts/new"): REPORTS | {"manager_b"},
+    ("POST", "/admin/cohorts/new"): REPORTS | {"manager_b"},
+    ("GET", "/admin/cohorts/{cohort}"): REPORTS,  # Ministry A's cohort
+    ("POST", "/admin/cohorts/{cohort}"): REPORTS,
+    ("POST", "/admin/cohorts/{cohort}/members"): REPORTS,
+    ("POST", "/admin/cohorts/{cohort}/members/{learner}/remove"): REPORTS,
 }
 
 
@@ -78,10 +87,14 @@ def people(make_user):
         "manager_b": manager(make_user, "focal@b.example", "University B"),
     }
     certificate = db.session.scalar(db.select(Certificate.id).filter_by(user_id=amal.id))
+    cohort = cohorts.create("Ministry A, spring", amal.organisation_id, {"basics": None}, None)
+    cohorts.join(cohort, amal, catalogue().courses)
+    db.session.commit()
     ids = {
         "learner": amal.id,
         "certificate": certificate,
         "organisation": amal.organisation_id,
+        "cohort": cohort.id,
     }
     return users, ids, amal, bruno
 
@@ -110,7 +123,7 @@ def test_the_matrix_covers_every_admin_route(app):
 
 
 def _matches(rule, url: str) -> bool:
-    sample = url.format(learner=1, certificate=1, organisation=1)
+    sample = url.format(learner=1, certificate=1, organisation=1, cohort=1)
     adapter = rule.map.bind("localhost")
     try:
         endpoint, _ = adapter.match(sample, method="GET" if "GET" in rule.methods else "POST")

@@ -29,6 +29,10 @@ ACTION_LABELS = {
     "organisation.update": _l("Organisation edited"),
     "organisation.merge": _l("Organisations merged"),
     "organisation.approve": _l("Organisation approved"),
+    "cohort.create": _l("Cohort created"),
+    "cohort.update": _l("Cohort edited"),
+    "cohort.member_add": _l("Added to a cohort"),
+    "cohort.member_remove": _l("Removed from a cohort"),
     "export.completions_csv": _l("Completions CSV downloaded"),
     "export.attempts_csv": _l("Quiz attempts CSV downloaded"),
     "export.certificates_zip": _l("Certificates ZIP downloaded"),
@@ -50,6 +54,7 @@ def admin_context() -> dict:
 # The routes register themselves on `bp` when their modules are imported.
 from learnapp.admin.views import (  # noqa: E402
     audit,
+    cohorts,
     dashboard,
     learners,
     organisations,
@@ -57,4 +62,13 @@ from learnapp.admin.views import (  # noqa: E402
     trainers,
 )
 
-__all__ = ["audit", "bp", "dashboard", "learners", "organisations", "reports", "trainers"]
+__all__ = [
+    "audit",
+    "bp",
+    "cohorts",
+    "dashboard",
+    "learners",
+    "organisations",
+    "reports",
+    "trainers",
+]

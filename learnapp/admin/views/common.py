@@ -14,6 +14,7 @@ from learnapp.admin.forms import (
     FilterForm,
     organisation_choices,
 )
+from learnapp.cohorts import service as cohorts
 from learnapp.dbutil import MAX_ID
 from learnapp.extensions import db
 from learnapp.models import Organisation, User
@@ -55,6 +56,10 @@ def filter_form(form_class=FilterForm):
         mine = current_user.managed_organisations
         choices = organisation_choices(mine, _("All your organisations"), none=False)
     form.organisation.choices = choices
+    # Only the cohorts the viewer runs can be chosen; any other id is an invalid choice.
+    form.cohort.choices = [("", _("All cohorts"))] + [
+        (str(cohort.id), cohort.name) for cohort in cohorts.visible(form.scope)
+    ]
     return form
 
 

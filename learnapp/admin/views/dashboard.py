@@ -37,6 +37,8 @@ def dashboard():
         filters=filters,
         data=reports.dashboard(courses, filters),
         organisation_name=_organisation_name(filters),
+        cohort_name=dict(form.cohort.choices).get(str(filters.cohort)) if filters.cohort else None,
+        cohorts=reports.cohort_figures(courses, filters),
         failed_issues=certificates.failed_issues(courses) if current_user.is_admin else [],
     ), filters_status(form)
 

@@ -82,6 +82,8 @@ def _download_name(stem: str, filters: Filters, extension: str) -> str:
     parts = [stem, dt.date.today().isoformat()]
     if filters.organisation is not None:
         parts.append(f"organisation-{filters.organisation}")
+    if filters.cohort is not None:
+        parts.append(f"cohort-{filters.cohort}")
     if filters.enrolled_from:
         parts.append(f"from-{filters.enrolled_from.isoformat()}")
     if filters.enrolled_to:
