@@ -8,6 +8,8 @@ sealed (learnapp/mail/message.py).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import current_app
 from flask_babel import LazyString, force_locale, format_date
 from flask_babel import lazy_gettext as _l
