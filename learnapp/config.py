@@ -50,6 +50,8 @@ DEFAULTS = {
     # smtp://user:pass@host:587?starttls=1 or smtps://…; empty: nothing is sent, the
     # outbox still records each message (learnapp/mail).
     "MAIL_URL": "",
+    # Bulk-import uploads kept between preview and confirmation (default: instance/imports).
+    "IMPORTS_DIR": "",
 }
 
 # LEARNAPP_<NAME> environment variables that are read (SPEC §4).

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import replace
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     DateField,
     EmailField,
@@ -201,3 +202,24 @@ class InviteForm(Form):
         choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
         validators=[DataRequired()],
     )
+
+
+class ImportForm(Form):
+    """The CSV file of a bulk import (its rows are checked by the preview, not here)."""
+
+    file = FileField(
+        _l("CSV file"),
+        validators=[
+            FileRequired(_l("Choose a CSV file.")),
+            FileAllowed(["csv", "txt"], _l("Upload a .csv file.")),
+        ],
+        description=_l(
+            "Columns email, name, organisation, language, cohort; separated by , or ; "
+            "in UTF-8, as Excel (“CSV UTF-8”) and LibreOffice save them."
+        ),
+        render_kw={"accept": ".csv,text/csv"},
+    )
+
+
+class ConfirmImportForm(Form):
+    """Confirming a previewed import: the CSRF token is all it carries (the id is the URL)."""

@@ -9,6 +9,9 @@ sealed (learnapp/mail/message.py).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import groupby
 
 from flask import current_app
 from flask_babel import force_locale
@@ -16,7 +19,8 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from learnapp.extensions import db
-from learnapp.mail.message import seal
+from learnapp.dbutil import insert_many
+from learnapp.mail.message import seal, sealer
 from learnapp.models import OutboxMessage, User, now_utc
 
 REMINDERS_OFF_SALT = "reminders-off"
@@ -103,6 +107,60 @@ def invitation(user: User, url: str, course_title: str, days: int) -> OutboxMess
         course_title=course_title,
         days=days,
     )
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """One invitation of a bulk import; `course_title` may be empty (no course yet)."""
+
+    to_address: str
+    to_name: str
+    language: str
+    url: str
+    course_title: str
+
+
+def invitations(items: Iterable[Invitation], days: int) -> int:
+    """Many invitations at once (a bulk import): rendered per language, sealed, and added
+    to the outbox in a few set-based statements; how many."""
+    seal_body = sealer(current_app.config["SECRET_KEY"])
+    now = now_utc()
+    rows = []
+    ordered = sorted(items, key=lambda item: _language(item.language))
+    for language, group in groupby(ordered, key=lambda item: _language(item.language)):
+        with force_locale(language):
+            for item in group:
+                if item.course_title:
+                    subject = _l("You are invited to LearnApp: %(course)s", course=item.course_title)
+                else:
+                    subject = _l("You are invited to LearnApp")
+                subject = " ".join(str(subject).split())[:300]
+                context = {
+                    "subject": subject,
+                    "language": language,
+                    "name": item.to_name,
+                    "url": item.url,
+                    "course_title": item.course_title,
+                    "days": days,
+                }
+                rows.append(
+                    {
+                        "to_address": item.to_address,
+                        "to_name": item.to_name,
+                        "language": language,
+                        "kind": "invitation",
+                        "subject": subject,
+                        "text_body": seal_body(_render("mail/messages/invitation.txt", context)),
+                        "html_body": seal_body(_render("mail/messages/invitation.html", context)),
+                        "headers": {},
+                        "created_at": now,
+                        "due_at": now,
+                        "attempts": 0,
+                        "last_error": "",
+                    }
+                )
+    insert_many(OutboxMessage, rows)
+    return len(rows)
 
 
 def certificate_issued(user: User, course_title: str, verify_url: str) -> OutboxMessage:

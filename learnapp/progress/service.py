@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import bindparam, literal, union_all
 from sqlalchemy.orm import lazyload
 
 from learnapp.content.model import Course, Lesson
-from learnapp.dbutil import insert_or_ignore
+from learnapp.dbutil import insert_many, insert_or_ignore
 from learnapp.extensions import db
 from learnapp.models import Enrolment, LessonCompletion, QuizAttempt, User, now_utc
 from learnapp.progress.rules import CourseProgress
@@ -45,6 +46,16 @@ def enrol(user: User, course: Course) -> Enrolment:
     """Enrol the user (idempotent) and return the enrolment."""
     insert_or_ignore(Enrolment, user_id=user.id, course_slug=course.slug, enrolled_at=now_utc())
     return enrolment(user, course)
+
+
+def enrol_many(pairs: Iterable[tuple[int, str]]) -> int:
+    """Enrol each (user id, course slug) pair not enrolled yet, set-based; how many were new."""
+    now = now_utc()
+    rows = [
+        {"user_id": user_id, "course_slug": slug, "enrolled_at": now}
+        for user_id, slug in dict.fromkeys(pairs)
+    ]
+    return len(insert_many(Enrolment, rows, returning=(Enrolment.id,)))
 
 
 def progress(user: User, course: Course) -> CourseProgress:
