@@ -132,7 +132,7 @@ def parse(data: bytes, languages: Iterable[str]) -> ImportFile:
     reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
     try:
         records = list(_numbered(reader))
-    except csv.Error as error:
+    except csv.Error:
         return _fail("malformed", str(reader.line_num))
     records = [(line, record) for line, record in records if any(c.strip() for c in record)]
     if not records:

@@ -223,7 +223,9 @@ def _fernet() -> Fernet:
 
 
 def _error(row: Row, code: str, value: str = "") -> Planned:
-    return Planned(row.line, row.email, row.name, Action.ERROR, problem=Problem(row.line, code, value))
+    return Planned(
+        row.line, row.email, row.name, Action.ERROR, problem=Problem(row.line, code, value)
+    )
 
 
 def _existing(emails: list[str]) -> dict[str, User]:
@@ -239,13 +241,10 @@ def _members(cohort_ids: list[int], user_ids: list[int]) -> set[tuple[int, int]]
     found = set()
     for start in range(0, len(user_ids), INSERT_BATCH):
         chunk = user_ids[start : start + INSERT_BATCH]
-        found |= set(
-            db.session.execute(
-                db.select(CohortMember.cohort_id, CohortMember.user_id).where(
-                    CohortMember.cohort_id.in_(cohort_ids), CohortMember.user_id.in_(chunk)
-                )
-            ).tuples()
+        query = db.select(CohortMember.cohort_id, CohortMember.user_id).where(
+            CohortMember.cohort_id.in_(cohort_ids), CohortMember.user_id.in_(chunk)
         )
+        found |= {(cohort_id, user_id) for cohort_id, user_id in db.session.execute(query)}
     return found
 
 
@@ -258,7 +257,8 @@ def plan(
     if not parsed.readable:
         return Plan((), parsed)
     organisations = {
-        o.name.lower(): o for o in db.session.scalars(db.select(Organisation).order_by(Organisation.id))
+        o.name.lower(): o
+        for o in db.session.scalars(db.select(Organisation).order_by(Organisation.id))
     }
     by_id = {o.id: o for o in organisations.values()}
     cohort_names = {row.cohort.lower(): row.cohort for row in parsed.rows if row.cohort}
@@ -388,9 +388,7 @@ def run(
     joined = cohorts.join_many(joining, courses)
 
     invited = [row for row in new if row.email.lower() in created]
-    links = [
-        (row.email, row.name, link(created[row.email.lower()][1])) for row in invited
-    ]
+    links = [(row.email, row.name, link(created[row.email.lower()][1])) for row in invited]
     queued = 0
     if send_mail:
         queued = mail.invitations(

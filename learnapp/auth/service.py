@@ -339,7 +339,9 @@ def welcome_tokens(user_ids: list[int], created_by: User | None, hours: int) -> 
     ]
     made = insert_many(PasswordReset, rows, returning=(PasswordReset.id, PasswordReset.user_id))
     serializer = _reset_serializer()
-    return {user_id: serializer.dumps([reset_id, secrets_of[user_id]]) for reset_id, user_id in made}
+    return {
+        user_id: serializer.dumps([reset_id, secrets_of[user_id]]) for reset_id, user_id in made
+    }
 
 
 # Changing the e-mail address: confirmed from the new address ---------------------------

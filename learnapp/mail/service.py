@@ -18,8 +18,8 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from learnapp.extensions import db
 from learnapp.dbutil import insert_many
+from learnapp.extensions import db
 from learnapp.mail.message import seal, sealer
 from learnapp.models import OutboxMessage, User, now_utc
 
@@ -131,7 +131,9 @@ def invitations(items: Iterable[Invitation], days: int) -> int:
         with force_locale(language):
             for item in group:
                 if item.course_title:
-                    subject = _l("You are invited to LearnApp: %(course)s", course=item.course_title)
+                    subject = _l(
+                        "You are invited to LearnApp: %(course)s", course=item.course_title
+                    )
                 else:
                     subject = _l("You are invited to LearnApp")
                 subject = " ".join(str(subject).split())[:300]

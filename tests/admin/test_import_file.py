@@ -31,7 +31,9 @@ def test_excel_files_read_the_same_with_any_separator_and_bom(delimiter, bom):
     parsed = parse(written([HEADER, *PEOPLE], delimiter, bom), LANGUAGES)
     assert parsed.problems == ()
     assert parsed.delimiter == delimiter and parsed.had_bom == bom
-    assert [(r.line, r.email, r.name, r.organisation, r.language, r.cohort) for r in parsed.rows] == [
+    assert [
+        (r.line, r.email, r.name, r.organisation, r.language, r.cohort) for r in parsed.rows
+    ] == [
         (2, *PEOPLE[0]),
         (3, "jean@example.org", "Dupont, Jean-François", "Ministère de l'Éducation", "fr", ""),
         (4, "zoe@example.org", 'Zoé "Zo" Ørsted', "", "", "Printemps 2027"),
@@ -39,7 +41,7 @@ def test_excel_files_read_the_same_with_any_separator_and_bom(delimiter, bom):
 
 
 def test_a_quoted_field_over_two_lines_keeps_later_line_numbers_true():
-    data = 'email;name\r\na@example.org;"Line\r\nbreak"\r\nnot-an-email;B\r\n'.encode()
+    data = b'email;name\r\na@example.org;"Line\r\nbreak"\r\nnot-an-email;B\r\n'
     parsed = parse(data, LANGUAGES)
     assert [r.name for r in parsed.rows] == ["Line break"]
     assert [(p.line, p.code) for p in parsed.problems] == [(4, "bad_email")]
@@ -49,7 +51,12 @@ def test_columns_in_any_order_with_french_headers_and_optional_ones_missing():
     parsed = parse(written([["Nom", "Courriel"], ["Léa Martin", "lea@example.org"]]), LANGUAGES)
     assert parsed.problems == ()
     (row,) = parsed.rows
-    assert (row.email, row.name, row.organisation, row.cohort) == ("lea@example.org", "Léa Martin", "", "")
+    assert (row.email, row.name, row.organisation, row.cohort) == (
+        "lea@example.org",
+        "Léa Martin",
+        "",
+        "",
+    )
 
 
 def test_each_bad_row_says_its_line_and_why_and_the_good_ones_stay():

@@ -60,4 +60,13 @@ from learnapp.admin.views import (  # noqa: E402
     trainers,
 )
 
-__all__ = ["audit", "bp", "dashboard", "imports", "learners", "organisations", "reports", "trainers"]
+__all__ = [
+    "audit",
+    "bp",
+    "dashboard",
+    "imports",
+    "learners",
+    "organisations",
+    "reports",
+    "trainers",
+]

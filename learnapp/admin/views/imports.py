@@ -97,9 +97,7 @@ def import_preview(batch: str):
     """What the import will do, row by row; once confirmed, what it did."""
     upload = _upload_or_404(batch)
     if upload.claimed:
-        return render_template(
-            "admin/import_result.html", upload=upload, days=imports.KEEP_DAYS
-        )
+        return render_template("admin/import_result.html", upload=upload, days=imports.KEEP_DAYS)
     plan = imports.plan(
         upload.data, viewer_scope(), current_app.config["LANGUAGES"], current_user.language
     )
