@@ -60,23 +60,24 @@ INSERT_BATCH = 1000
 
 
 def insert_many(model, rows: list[dict], returning: tuple = ()) -> list:
-    """INSERT many rows in a few multi-row statements, skipping any a unique constraint
-    already holds (set-based: 10,000 rows are ten statements, not 10,000 round trips).
+    """INSERT many rows set-based, skipping any a unique constraint already holds.
 
-    With `returning` (columns of `model`), the values of the rows actually inserted.
+    One executemany, which SQLAlchemy sends as multi-row INSERTs of INSERT_BATCH rows
+    ("insertmanyvalues", one compiled statement): 10,000 rows are ten statements, not
+    10,000 round trips. With `returning` (columns of `model`), the rows actually inserted.
     """
     if not rows:
         return []
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model.__table__).on_conflict_do_nothing()
+    if returning:
+        statement = statement.returning(*returning)
     inserted = []
     for start in range(0, len(rows), INSERT_BATCH):
-        batch = rows[start : start + INSERT_BATCH]
-        statement = insert(model).values(batch).on_conflict_do_nothing()
+        result = db.session.execute(statement, rows[start : start + INSERT_BATCH])
         if returning:
-            inserted += db.session.execute(statement.returning(*returning)).all()
-        else:
-            db.session.execute(statement)
+            inserted += result.all()
     return inserted
 
 

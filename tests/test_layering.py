@@ -63,6 +63,7 @@ PURE_ELSEWHERE = (
     "credentials/badge.py",
     "credentials/status.py",
     "credentials/verify.py",
+    "admin/importfile.py",
 )
 
 
