@@ -278,3 +278,48 @@ def manager_b(world):
     person.managed_organisations = [world["bruno"].organisation]
     db.session.commit()
     return person
+
+
+class TestConfirmation:
+    def test_two_confirmations_at_once_import_once(self, app, world):
+        from tests.conftest import logged_in_clients, run_at_once
+
+        first, second = logged_in_clients(app, world["admin"].email, 2)
+        path, _page = preview(first, FILE)
+        tokens = [c.csrf_token() for c in (first, second)]
+        statuses = run_at_once(
+            lambda c, t: c.post(path, data={"csrf_token": t}).status_code,
+            [(first, tokens[0]), (second, tokens[1])],
+        )
+        assert statuses == [303, 303]
+        assert (
+            db.session.scalar(db.select(db.func.count()).where(AuditEvent.action == "user.import"))
+            == 1
+        )
+        assert db.session.scalar(db.select(db.func.count()).select_from(PasswordReset)) == 2
+
+    def test_a_failure_half_way_saves_nothing_and_the_file_can_be_confirmed_again(
+        self, client, world, monkeypatch
+    ):
+        log_in(client, world["admin"])
+        path, _page = preview(client, FILE)
+        before = counts()
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("the database went away")
+
+        monkeypatch.setattr("learnapp.cohorts.service.join_many", broken)
+        with pytest.raises(RuntimeError):
+            client.submit(path)
+        assert counts() == before
+        assert "Preview of the import" in client.get(path).get_data(as_text=True)
+        monkeypatch.undo()
+        assert client.submit(path).status_code == 303
+        assert user("amina@a.example") is not None
+
+    def test_an_import_being_done_says_so(self, client, world):
+        log_in(client, world["admin"])
+        path, _page = preview(client, FILE)
+        assert imports.claim(path.rsplit("/", 1)[1])
+        page = client.get(path).get_data(as_text=True)
+        assert "Import in progress" in page and "Import these learners" not in page
