@@ -323,3 +323,25 @@ class TestConfirmation:
         assert imports.claim(path.rsplit("/", 1)[1])
         page = client.get(path).get_data(as_text=True)
         assert "Import in progress" in page and "Import these learners" not in page
+
+
+def test_a_manager_of_several_organisations_names_one(client, world):
+    focal = world["manager_a"]
+    focal.managed_organisations = [world["amal"].organisation, world["bruno"].organisation]
+    db.session.commit()
+    log_in(client, focal)
+    text = "email,name,organisation\nx@a.example,X,\ny@b.example,Y,University B\n"
+    path, page = preview(client, text)
+    assert "line 2: name one of the organisations you manage" in page
+    client.submit(path)
+    assert user("x@a.example") is None
+    assert user("y@b.example").organisation.name == "University B"
+
+
+def test_the_preview_speaks_the_readers_language(client, world):
+    world["admin"].language = "fr"
+    db.session.commit()
+    log_in(client, world["admin"])
+    _path, page = preview(client, FILE)
+    assert "ligne 5 : « broken-address » n&#39;est pas une adresse e-mail" in page
+    assert "Nouveau compte, invité" in page

@@ -53,7 +53,7 @@ PROBLEMS = {
     "bad_name": _l("the name: %(value)s"),
     "bad_organisation": _l("the organisation's name: %(value)s"),
     "not_your_organisation": _l("you do not manage the organisation “%(value)s”"),
-    "organisation_required": _l("name the organisation: you manage several"),
+    "organisation_required": _l("name one of the organisations you manage"),
     "no_cohort": _l("no cohort named “%(value)s” that you may use"),
     "not_yours": _l(
         "an account with this e-mail belongs to another organisation: ask an administrator"
