@@ -44,6 +44,7 @@ from learnapp.models import AuditEvent, Cohort, CohortMember, Organisation, User
 
 BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{22}$")
 KEEP_DAYS = accounts.INVITE_DAYS  # an upload, its result and its links are kept this long
+STALE_CLAIM = dt.timedelta(minutes=15)  # 10,000 rows import in seconds
 PREVIEW_ROWS = 1000  # rows listed on the preview page (every problem is listed)
 
 
@@ -172,11 +173,22 @@ def load(batch: str, viewer: User) -> Upload | None:
 
 
 def claim(batch: str) -> bool:
-    """Mark the upload as being imported; False if it already was (a second confirm)."""
+    """Mark the upload as being imported; False if it already is or was (a second confirm).
+
+    A claim left by a process that died mid-import (no result after STALE_CLAIM) may be
+    taken again: the import re-plans, so what was committed is not done twice.
+    """
+    folder = _root() / batch
     try:
-        os.mkdir(_root() / batch / "claimed")
+        os.mkdir(folder / "claimed")
     except FileExistsError:
-        return False
+        try:
+            age = now_utc().timestamp() - (folder / "claimed").stat().st_mtime
+        except OSError:
+            return False
+        if age < STALE_CLAIM.total_seconds() or (folder / "result.json").exists():
+            return False
+        os.utime(folder / "claimed")  # taken over: the next twin sees a fresh claim
     return True
 
 

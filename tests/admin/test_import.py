@@ -345,3 +345,19 @@ def test_the_preview_speaks_the_readers_language(client, world):
     _path, page = preview(client, FILE)
     assert "ligne 5 : « broken-address » n&#39;est pas une adresse e-mail" in page
     assert "Nouveau compte, invité" in page
+
+
+def test_a_claim_left_by_a_dead_process_is_taken_again_later(client, world):
+    import os
+    import time
+
+    log_in(client, world["admin"])
+    path, _page = preview(client, FILE)
+    batch = path.rsplit("/", 1)[1]
+    assert imports.claim(batch)  # a worker claimed it, then died before its commit
+    assert client.submit(path).status_code == 303 and user("amina@a.example") is None
+    old = time.time() - imports.STALE_CLAIM.total_seconds() - 60
+    os.utime(imports._root() / batch / "claimed", (old, old))
+    assert client.submit(path).status_code == 303
+    assert user("amina@a.example") is not None
+    assert not imports.claim(batch)  # done: never again
