@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import shutil
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -249,6 +250,11 @@ def _existing(emails: list[str]) -> dict[str, User]:
     return found
 
 
+def _key(name: str) -> str:
+    """How organisation names compare: composed Unicode, any letter case."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def _members(cohort_ids: list[int], user_ids: list[int]) -> set[tuple[int, int]]:
     found = set()
     for start in range(0, len(user_ids), INSERT_BATCH):
@@ -269,9 +275,9 @@ def plan(
     if not parsed.readable:
         return Plan((), parsed)
     organisations = {
-        o.name.lower(): o
-        for o in db.session.scalars(db.select(Organisation).order_by(Organisation.id))
-    }
+        _key(o.name): o
+        for o in db.session.scalars(db.select(Organisation).order_by(Organisation.id.desc()))
+    }  # the oldest wins when two names differ only in case
     by_id = {o.id: o for o in organisations.values()}
     cohort_names = {row.cohort.lower(): row.cohort for row in parsed.rows if row.cohort}
     found_cohorts = {key: cohorts.by_name(name, scope) for key, name in cohort_names.items()}
@@ -315,7 +321,7 @@ def plan(
             continue
         organisation, new_organisation = None, False
         if row.organisation:
-            organisation = organisations.get(row.organisation.lower())
+            organisation = organisations.get(_key(row.organisation))
             if scope is not None and (organisation is None or organisation.id not in scope):
                 planned.append(_error(row, "not_your_organisation", row.organisation))
                 continue

@@ -361,3 +361,18 @@ def test_a_claim_left_by_a_dead_process_is_taken_again_later(client, world):
     assert client.submit(path).status_code == 303
     assert user("amina@a.example") is not None
     assert not imports.claim(batch)  # done: never again
+
+
+def test_an_organisation_is_found_whatever_its_case_and_unicode_form(client, world):
+    import unicodedata
+
+    from learnapp.auth import service
+
+    service.find_or_create_organisation("Ministère de l'Éducation")
+    db.session.commit()
+    log_in(client, world["admin"])
+    decomposed = unicodedata.normalize("NFD", "MINISTÈRE DE L'ÉDUCATION")
+    path, page = preview(client, f"email,name,organisation\nm@e.example,Mona,{decomposed}\n")
+    assert "(new)" not in page
+    client.submit(path)
+    assert user("m@e.example").organisation.name == "Ministère de l'Éducation"
