@@ -490,6 +490,19 @@ def write_report(results: dict, path: Path) -> str:
             lines.append(f"- completions CSV: HTTP {admin.get('csv_status')}")
         if admin.get("admin_bench_output"):
             lines += ["", "bench/admin_bench.py:", "", "```", admin["admin_bench_output"], "```"]
+    lines += ["", "## Bulk import of 10,000 learners", ""]
+    if results.get("import"):
+        lines += [
+            "bench/import_bench.py: a partner manager's CSV through upload, preview and "
+            "confirm (goal: under a minute), then that manager's dashboard against a raw SQL "
+            "aggregate of the same organisation (goal: ≤ 3×).",
+            "",
+            "```",
+            results["import"],
+            "```",
+        ]
+    else:
+        lines.append("Not run (BENCH_IMPORT=0).")
     if unmet:
         lines += ["", "## Targets not met: why, and what would meet them", ""]
         seen = set()

@@ -12,7 +12,8 @@ and bench/out/results.json.
 Environment: ROUNDS (3), WRK_DURATION (6 s), WRK_CONNECTIONS (16), BENCH_PG (1; 0 skips
 PostgreSQL), BENCH_PG_URL (postgresql+psycopg://postgres@127.0.0.1:5432/postgres, the
 maintenance database used to create the scratch one), BENCH_ADMIN (1; 0 skips the admin
-dashboard), BENCH_ADMIN_LEARNERS (10000), CERT_RENDERS (20).
+dashboard), BENCH_ADMIN_LEARNERS (10000), CERT_RENDERS (20), BENCH_IMPORT (1; 0 skips the
+bulk import, bench/import_bench.py), BENCH_IMPORT_ROWS (10000).
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ PG_DB = "learnapp_bench"
 ADMIN_ON = os.environ.get("BENCH_ADMIN", "1") != "0"
 ADMIN_LEARNERS = int(os.environ.get("BENCH_ADMIN_LEARNERS", "10000"))
 CERT_RENDERS = int(os.environ.get("CERT_RENDERS", "20"))
+IMPORT_ON = os.environ.get("BENCH_IMPORT", "1") != "0"
+IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
 LOGGED_IN = 320  # learners with a session; 320 x 29 lessons = enough fresh "Mark complete"s
 SECRET = "bench-" + os.urandom(16).hex()
 HOST = "127.0.0.1"
@@ -806,6 +809,22 @@ def admin(kind: str, database_url: str | None = None) -> dict | None:
     return result
 
 
+def bulk_import(pg: bool) -> str:
+    """bench/import_bench.py in its own process: 10,000 rows imported, then the partner
+    manager's dashboard against its raw SQL aggregate; its printed figures."""
+    cmd = [PY, str(BENCH / "import_bench.py"), "--rows", str(IMPORT_ROWS)]
+    if not pg:
+        cmd.append("--no-pg")
+    out = subprocess.run(
+        cmd, capture_output=True, text=True, cwd=ROOT, timeout=1800, env={**os.environ}
+    )
+    printed = "\n".join(
+        line for line in (out.stdout + out.stderr).splitlines() if line.startswith("[")
+    )
+    say(printed or (out.stdout + out.stderr)[-2000:])
+    return printed
+
+
 RAW_AGGREGATE = """
 SELECT e.course_slug, u.organisation_id,
        COUNT(*) AS enrolled,
@@ -938,6 +957,9 @@ def main() -> None:
             pg_admin(f"CREATE DATABASE {PG_DB}_admin")
             results["admin"]["postgresql"] = admin("postgresql", pg_url(f"{PG_DB}_admin"))
         say(f"  {results['admin']}")
+        if IMPORT_ON:
+            say("bulk import (bench/import_bench.py):")
+            results["import"] = bulk_import(pg)
     finally:
         for process in list(STARTED):
             stop(process)

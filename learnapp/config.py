@@ -55,6 +55,8 @@ DEFAULTS = {
     "XAPI_ENDPOINT": "",
     "XAPI_USERNAME": "",
     "XAPI_PASSWORD": "",
+    # Bulk-import uploads kept between preview and confirmation (default: instance/imports).
+    "IMPORTS_DIR": "",
 }
 
 # LEARNAPP_<NAME> environment variables that are read (SPEC §4).

@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
 # Install the Debian packages LearnApp needs, only those missing, only when root.
 #   scripts/system-packages.sh run    WeasyPrint's Pango and HarfBuzz-subset libraries
-#   scripts/system-packages.sh test   the above, plus Chromium, poppler-utils, Node and npm for the tests
+#   scripts/system-packages.sh test   the above, plus Chromium, poppler-utils, Node, npm and LibreOffice Calc
+#                                     (headless: real CSV files for the import tests) for the tests
 #   scripts/system-packages.sh bench  the above, plus wrk
 set -euo pipefail
 
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 case "${1:-run}" in
   run) ;;
-  test) packages+=(chromium poppler-utils nodejs npm) ;;
-  bench) packages+=(chromium poppler-utils nodejs npm wrk) ;;
+  test) packages+=(chromium poppler-utils nodejs npm libreoffice-calc-nogui) ;;
+  bench) packages+=(chromium poppler-utils nodejs npm libreoffice-calc-nogui wrk) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
 # A command already on the PATH counts: NodeSource's nodejs carries its own npm,
 # and Debian's npm package cannot be installed beside it.
-declare -A provides=([nodejs]=node [npm]=npm [chromium]=chromium [wrk]=wrk)
+declare -A provides=([nodejs]=node [npm]=npm [chromium]=chromium [wrk]=wrk [libreoffice-calc-nogui]=libreoffice)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -74,6 +74,7 @@ def base_config(database_url: str, instance: Path) -> dict:
         "CONTENT_RELOAD_SECONDS": 0.0,
         "BASE_URL": "https://learn.example.org",
         "ISSUER_KEY": ISSUER_KEY,
+        "IMPORTS_DIR": str(instance / "imports"),  # bulk imports' uploads, never the project's
     }
 
 

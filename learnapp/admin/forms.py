@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import replace
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -257,3 +258,24 @@ class MemberForm(Form):
         _l("E-mail of the learner to add"),
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
+
+
+class ImportForm(Form):
+    """The CSV file of a bulk import (its rows are checked by the preview, not here)."""
+
+    file = FileField(
+        _l("CSV file"),
+        validators=[
+            FileRequired(_l("Choose a CSV file.")),
+            FileAllowed(["csv", "txt"], _l("Upload a .csv file.")),
+        ],
+        description=_l(
+            "Columns email, name, organisation, language, cohort; separated by , or ; "
+            "in UTF-8, as Excel (“CSV UTF-8”) and LibreOffice save them."
+        ),
+        render_kw={"accept": ".csv,text/csv"},
+    )
+
+
+class ConfirmImportForm(Form):
+    """Confirming a previewed import: the CSRF token is all it carries (the id is the URL)."""

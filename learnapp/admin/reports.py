@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import (
     ColumnElement,
+    Float,
     Integer,
     Select,
     String,
@@ -416,45 +417,65 @@ def _figures(row) -> Figures:
 
 def dashboard(courses: Mapping[str, Course], filters: Filters = Filters()) -> Dashboard:
     """Per course and per organisation figures: one statement for the counts (per course and
-    organisation, per organisation, overall) and one for the medians."""
-    rows = enrolment_rows(courses, filters.without("course", "status"), detail=False).cte("rows")
+    organisation, per organisation, overall) and the medians, over the enrolment rows
+    computed once."""
+    # Materialised: read once for the three groupings below, not once per grouping.
+    rows = (
+        enrolment_rows(courses, filters.without("course", "status"), detail=False)
+        .cte("rows")
+        .prefix_with("MATERIALIZED")
+    )
     learners = func.count(rows.c.user_id.distinct())
     no_slug, no_org, no_count = cast(null(), String), cast(null(), Integer), cast(null(), Integer)
     per_cell = _counts(rows, rows.c.course_slug, rows.c.organisation_id, no_count)
     per_org = _counts(rows, no_slug, rows.c.organisation_id, learners)
     overall = _counts(rows, no_slug, no_org, learners)
-    counts = union_all(
-        per_cell.add_columns(literal("cell").label("kind")).group_by(
+    no_days = cast(null(), Float).label("median_days")
+    no_part = cast(null(), String).label("part")
+    counts = [
+        per_cell.add_columns(literal("cell").label("kind"), no_days, no_part).group_by(
             rows.c.course_slug, rows.c.organisation_id
         ),
-        per_org.add_columns(literal("org").label("kind")).group_by(rows.c.organisation_id),
-        overall.add_columns(literal("all").label("kind")),
-    )
+        per_org.add_columns(literal("org").label("kind"), no_days, no_part).group_by(
+            rows.c.organisation_id
+        ),
+        overall.add_columns(literal("all").label("kind"), no_days, no_part),
+    ]
+    # The medians ride in the same statement (their counts columns empty), so the
+    # materialised rows are computed once for the whole dashboard.
+    empty = [no_slug, no_org, *(no_count for _name in COUNTED), no_count]
+    medians = [
+        select(*empty, literal(kind).label("kind"), part.c.median_days, part.c.part)
+        for kind, part in (
+            ("m-course", _medians(rows, rows.c.course_slug).subquery()),
+            ("m-org", _medians(rows, cast(rows.c.organisation_id, String)).subquery()),
+            ("m-all", _medians(rows, literal("all")).subquery()),
+        )
+    ]
 
     by_course = {slug: Figures() for slug in courses}
     by_org: dict[int | None, Figures] = {}
     total = Figures()
-    for row in db.session.execute(counts).mappings():
+    found_medians = []
+    for row in db.session.execute(union_all(*counts, *medians)).all():
+        row = row._mapping
+        kind = row["kind"]
+        if kind.startswith("m-"):
+            found_medians.append((kind, row["part"], row["median_days"]))
+            continue
         figures = _figures(row)
-        if row["kind"] == "cell":
+        if kind == "cell":
             by_course[row["course_slug"]].add(figures)
-        elif row["kind"] == "org":
+        elif kind == "org":
             figures.learners = int(row["learners"])
             by_org[row["organisation_id"]] = figures
         elif row["enrolled"]:
             figures.learners = int(row["learners"])
             total = figures
-    medians = union_all(
-        _medians(rows, rows.c.course_slug).add_columns(literal("course").label("kind")),
-        _medians(rows, cast(rows.c.organisation_id, String)).add_columns(
-            literal("org").label("kind")
-        ),
-        _medians(rows, literal("all")).add_columns(literal("all").label("kind")),
-    )
-    for part, median_days, kind in db.session.execute(medians).all():
-        if kind == "course":
+    for kind, part, median_days in found_medians:
+        if kind == "m-course":
             by_course[part].median_days = float(median_days)
-        elif kind == "org":
+        elif kind == "m-org":
             by_org[int(part) if part is not None else None].median_days = float(median_days)
         else:
             total.median_days = float(median_days)

@@ -16,7 +16,7 @@ from sqlalchemy import func
 
 from learnapp import audit
 from learnapp.auth.names import clean_name
-from learnapp.dbutil import insert_or_ignore
+from learnapp.dbutil import insert_many, insert_or_ignore
 from learnapp.extensions import db
 from learnapp.mail import service as mail
 from learnapp.models import (
@@ -296,6 +296,55 @@ def invite(
     db.session.add(user)
     db.session.flush()
     return user, create_reset_token(user, actor, hours=INVITE_DAYS * 24)
+
+
+def invite_many(people: list[dict], actor: User) -> dict[str, tuple[int, str]]:
+    """Accounts without a password, set-based (a bulk import), for each person whose
+    address no account has yet; lower-case e-mail → (id, welcome-link token) of each
+    account created. `people`: email, name (already clean), organisation_id, language.
+
+    An address taken meanwhile (a twin import, a registration) is skipped, not an error.
+    """
+    now = now_utc()
+    rows = [
+        {
+            "email": person["email"].strip(),
+            "name": person["name"],
+            "password_hash": NO_PASSWORD,
+            "role": Role.LEARNER.value,
+            "organisation_id": person["organisation_id"],
+            "language": person["language"],
+            "active": True,
+            "created_at": now,
+            "reminders_off": False,
+        }
+        for person in people
+    ]
+    created = insert_many(User, rows, returning=(User.id, User.email))
+    tokens = welcome_tokens([user_id for user_id, _email in created], actor, INVITE_DAYS * 24)
+    return {email.lower(): (user_id, tokens[user_id]) for user_id, email in created}
+
+
+def welcome_tokens(user_ids: list[int], created_by: User | None, hours: int) -> dict[int, str]:
+    """A single-use link token for each account just created (none has an earlier link to
+    cancel), set-based; user id → token."""
+    now = now_utc()
+    secrets_of = {user_id: secrets.token_urlsafe(32) for user_id in user_ids}
+    rows = [
+        {
+            "user_id": user_id,
+            "created_by_id": created_by.id if created_by else None,
+            "secret_hash": _digest(secret),
+            "created_at": now,
+            "expires_at": now + dt.timedelta(hours=hours),
+        }
+        for user_id, secret in secrets_of.items()
+    ]
+    made = insert_many(PasswordReset, rows, returning=(PasswordReset.id, PasswordReset.user_id))
+    serializer = _reset_serializer()
+    return {
+        user_id: serializer.dumps([reset_id, secrets_of[user_id]]) for reset_id, user_id in made
+    }
 
 
 # Changing the e-mail address: confirmed from the new address ---------------------------

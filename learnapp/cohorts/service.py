@@ -5,7 +5,7 @@ is an argument wherever it matters. Flushes, never commits."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func
@@ -14,7 +14,7 @@ from learnapp import audit
 from learnapp.auth.names import clean_name
 from learnapp.cohorts.rules import CohortStatus, cohort_status, days_left, urgency
 from learnapp.content.model import Course
-from learnapp.dbutil import insert_or_ignore
+from learnapp.dbutil import insert_many, insert_or_ignore
 from learnapp.extensions import db
 from learnapp.models import Cohort, CohortCourse, CohortMember, Enrolment, User, now_utc
 from learnapp.progress import service as progress
@@ -263,3 +263,26 @@ def due_dates(
             )
         )
     return sorted(rows, key=lambda d: (*urgency(d.due_on, d.status), d.cohort))
+
+
+def join_many(
+    members: Iterable[tuple[Cohort, int]], courses: Mapping[str, Course]
+) -> set[tuple[int, int]]:
+    """Add each (cohort, user id) and enrol the user in the cohort's live courses, in a few
+    set-based statements (idempotent); the (cohort id, user id) pairs that were new."""
+    members = list(dict.fromkeys((cohort, user_id) for cohort, user_id in members))
+    now = now_utc()
+    added = insert_many(
+        CohortMember,
+        [{"cohort_id": c.id, "user_id": user_id, "added_at": now} for c, user_id in members],
+        returning=(CohortMember.cohort_id, CohortMember.user_id),
+    )
+    progress.enrol_many(
+        [
+            (user_id, courses[planned.course_slug])
+            for cohort, user_id in members
+            for planned in cohort.courses
+            if planned.course_slug in courses
+        ]
+    )
+    return {(cohort_id, user_id) for cohort_id, user_id in added}

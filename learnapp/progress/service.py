@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, literal, union_all
 from sqlalchemy.orm import lazyload
 
 from learnapp.content.model import Course, Lesson
-from learnapp.dbutil import insert_or_ignore
+from learnapp.dbutil import insert_many, insert_or_ignore
 from learnapp.extensions import db
 from learnapp.models import Enrolment, LessonCompletion, QuizAttempt, User, now_utc
 from learnapp.progress.rules import CourseProgress
@@ -48,6 +48,19 @@ def enrol(user: User, course: Course) -> Enrolment:
     if insert_or_ignore(Enrolment, user_id=user.id, course_slug=course.slug, enrolled_at=now):
         xapi.registered(user, course, now)
     return enrolment(user, course)
+
+
+def enrol_many(pairs: list[tuple[int, Course]]) -> int:
+    """Enrol each (user id, course) pair not enrolled yet, set-based; how many were new."""
+    now = now_utc()
+    courses = {course.slug: course for _, course in pairs}
+    rows = [
+        {"user_id": user_id, "course_slug": slug, "enrolled_at": now}
+        for user_id, slug in dict.fromkeys((user_id, course.slug) for user_id, course in pairs)
+    ]
+    new = insert_many(Enrolment, rows, returning=(Enrolment.user_id, Enrolment.course_slug))
+    xapi.registered_many(((user_id, courses[slug]) for user_id, slug in new), now)
+    return len(new)
 
 
 def progress(user: User, course: Course) -> CourseProgress:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 
 from flask import current_app
 
@@ -32,16 +33,24 @@ def _site() -> statements.Site:
 
 def actor_name(user: User) -> str:
     """The learner's pseudonym in the LRS: random, made once, kept for good."""
-    name = known_actor_name(user)
+    return _actor_name(user.id)
+
+
+def _actor_name(user_id: int) -> str:
+    name = _known_actor_name(user_id)
     if name is None:
-        insert_or_ignore(XapiActor, user_id=user.id, name=str(uuid.uuid4()))
-        name = known_actor_name(user)  # ours, or a racing request's
+        insert_or_ignore(XapiActor, user_id=user_id, name=str(uuid.uuid4()))
+        name = _known_actor_name(user_id)  # ours, or a racing request's
     return name
 
 
 def known_actor_name(user: User) -> str | None:
     """The learner's pseudonym if one was ever made (for their data export)."""
-    return db.session.scalar(db.select(XapiActor.name).where(XapiActor.user_id == user.id))
+    return _known_actor_name(user.id)
+
+
+def _known_actor_name(user_id: int) -> str | None:
+    return db.session.scalar(db.select(XapiActor.name).where(XapiActor.user_id == user_id))
 
 
 def forget(user: User) -> None:
@@ -69,6 +78,13 @@ def registered(user: User, course: Course, at: dt.datetime) -> None:
     """The learner was enrolled in the course (by themselves, an invitation or a cohort)."""
     if enabled():
         _queue(statements.registered(_site(), actor_name(user), course, at))
+
+
+def registered_many(enrolled: Iterable[tuple[int, Course]], at: dt.datetime) -> None:
+    """Each (user id, course) pair was enrolled at once (a bulk import)."""
+    if enabled():
+        site = _site()
+        _queue(*(statements.registered(site, _actor_name(u), c, at) for u, c in enrolled))
 
 
 def lesson_completed(user: User, course: Course, lesson: Lesson, at: dt.datetime) -> None:

@@ -12,6 +12,7 @@ import zipfile
 
 import pytest
 
+from learnapp.admin import imports
 from learnapp.catalogue import catalogue
 from learnapp.cohorts import service as cohorts
 from learnapp.extensions import db
@@ -50,6 +51,11 @@ MATRIX = {
     ("GET", "/admin/content"): STAFF,
     ("GET", "/admin/audit"): ADMIN,
     ("GET", "/admin/learners/invite"): ADMIN,
+    ("GET", "/admin/learners/import"): REPORTS | {"manager_b"},
+    ("POST", "/admin/learners/import"): REPORTS | {"manager_b"},
+    ("GET", "/admin/learners/import/{batch}"): REPORTS,  # A's own import
+    ("POST", "/admin/learners/import/{batch}"): REPORTS,
+    ("GET", "/admin/learners/import/{batch}/links.csv"): REPORTS,
     ("POST", "/admin/learners/invite"): ADMIN,
     ("GET", "/admin/email"): ADMIN,
     ("POST", "/admin/email/retry"): ADMIN,
@@ -95,8 +101,24 @@ def people(make_user):
         "certificate": certificate,
         "organisation": amal.organisation_id,
         "cohort": cohort.id,
+        "batch": imported_by(users["manager_a"]),
     }
     return users, ids, amal, bruno
+
+
+def imported_by(person: User) -> str:
+    """A bulk import made and confirmed by `person` (no mail: its links kept to download)."""
+    data = b"email,name\nnewbie@a.example,Newbie of A\n"
+    batch = imports.store(data, "a.csv", person)
+    assert imports.claim(batch)
+    scope = frozenset(o.id for o in person.managed_organisations)
+    result, links = imports.run(
+        batch, data, person, scope, languages=("en",), courses={},
+        link=lambda token: f"https://learn.example.org/welcome/{token}", send_mail=False,
+    )  # fmt: skip
+    db.session.commit()
+    imports.save_result(batch, result, links)
+    return batch
 
 
 def as_role(client, users, role: str) -> None:
@@ -123,7 +145,7 @@ def test_the_matrix_covers_every_admin_route(app):
 
 
 def _matches(rule, url: str) -> bool:
-    sample = url.format(learner=1, certificate=1, organisation=1, cohort=1)
+    sample = url.format(learner=1, certificate=1, organisation=1, cohort=1, batch="B" * 22)
     adapter = rule.map.bind("localhost")
     try:
         endpoint, _ = adapter.match(sample, method="GET" if "GET" in rule.methods else "POST")

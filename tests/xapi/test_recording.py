@@ -216,3 +216,16 @@ def test_an_lrs_error_of_its_own_is_retried_and_a_bad_statement_set_aside(
     )
     assert len(answering.posts) == 1 + 3
     assert all(row.failed_at is not None and row.attempts == 2 for row in rows())
+
+
+def test_a_bulk_enrolment_registers_each_new_learner_once(app, make_user):
+    course = catalogue().courses["basics"]
+    first, second = make_user(email="one@example.org"), make_user(email="two@example.org")
+    progress.enrol(first, course)
+    assert progress.enrol_many([(first.id, course), (second.id, course)]) == 1
+    assert progress.enrol_many([(first.id, course), (second.id, course)]) == 0
+    queued = rows()
+    assert [row.verb for row in queued] == ["registered", "registered"]
+    actors = {row.statement["actor"]["account"]["name"] for row in queued}
+    names = set(db.session.scalars(db.select(XapiActor.name)))
+    assert len(actors) == 2 and actors == names

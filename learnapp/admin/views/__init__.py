@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "user.password_reset": _l("Password reset with a link"),
     "user.reset_requested": _l("Password-reset link e-mailed on request"),
     "user.invite": _l("Invited by e-mail"),
+    "user.import": _l("Learners imported from a file"),
     "user.email_change": _l("E-mail address changed"),
     "certificate.revoke": _l("Certificate revoked"),
     "certificate.reissue": _l("Certificate re-issued"),
@@ -36,6 +37,7 @@ ACTION_LABELS = {
     "export.completions_csv": _l("Completions CSV downloaded"),
     "export.attempts_csv": _l("Quiz attempts CSV downloaded"),
     "export.certificates_zip": _l("Certificates ZIP downloaded"),
+    "export.invitation_links": _l("Invitation links downloaded"),
 }
 
 
@@ -56,6 +58,7 @@ from learnapp.admin.views import (  # noqa: E402
     audit,
     cohorts,
     dashboard,
+    imports,
     learners,
     organisations,
     reports,
@@ -67,6 +70,7 @@ __all__ = [
     "bp",
     "cohorts",
     "dashboard",
+    "imports",
     "learners",
     "organisations",
     "reports",
