@@ -3,6 +3,7 @@
 import mimetypes
 
 from flask import Flask, abort, request, session
+from flask.sessions import NullSession, SecureCookieSessionInterface
 from flask.wrappers import Response
 from werkzeug.routing import IntegerConverter
 
@@ -111,8 +112,23 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(url_map, fixed_digits, min, max, signed)
 
 
+# Requests that need no visitor: their cookie is not even verified, no user is loaded, no
+# cookie is sent back. (Static files are served before Flask, by WhiteNoise: assets.py.)
+SESSIONLESS_PATHS = frozenset({"/healthz"})
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The signed-cookie session, not opened for SESSIONLESS_PATHS."""
+
+    def open_session(self, app: Flask, request):
+        if request.path in SESSIONLESS_PATHS:
+            return NullSession()
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
     """Check requests, set the headers on every response, bound `<int:…>` route parts."""
+    app.session_interface = SessionInterface()
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
