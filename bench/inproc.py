@@ -176,7 +176,9 @@ def main(database_url: str, courses: str, quizzes: str, yardstick_url: str, n: i
             counts[name].append(len(sent))
     result = {name: round(statistics.median(ts) * 1e6) for name, ts in times.items()}
     result["statements"] = {
-        name: statistics.median(c) for name, c in counts.items() if not name.startswith("(")
+        name: statistics.median(c)
+        for name, c in counts.items()
+        if not name.startswith(("(", "/write"))
     }
     result["page_bytes"] = page_bytes
     with app.app_context():

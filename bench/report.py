@@ -8,6 +8,15 @@ from pathlib import Path
 # Why a target is missed and what would meet it: the structure of the code path, measured
 # in-process (bench/inproc.py and the profiles quoted in bench/README.md). Shown when unmet.
 WHY = {
+    "fixed_cost": (
+        "Filled in from the run's profile (bench/cprofile_route.py): see the section below."
+    ),
+    "static_nginx": (
+        "Filled in from the run's profile (bench/cprofile_route.py): see the section below."
+    ),
+    "anonymous_pages": (
+        "Filled in from the run's profile (bench/cprofile_route.py): see the section below."
+    ),
     "lesson_rps": (
         "(d) is one read, one upsert and a bare template (~1.4 ms CPU). The lesson page does "
         "all of that and more: loading the server-side session (user + organisation, ~0.35-0.7 "
@@ -113,10 +122,65 @@ def _targets(results: dict) -> list[tuple]:
         met = mid >= limit if higher else mid <= limit
         return f"{mid:.2f}x [{min(values):.2f}-{max(values):.2f}]", met
 
+    a = "(a) bare Flask route"
+    n = "(n) nginx: the same static file"
     d = "(d) template + read + upsert [{kind}]"
     w = "bare upsert + commit [{kind}]"
     c = "(c) template of a lesson page's size"
     b = "(b) bytes of a certificate's size"
+    if kinds and a in web:
+        for name, label in (
+            ("/healthz, learner's cookie", "/healthz"),
+            ("static CSS file, learner's cookie", "static CSS file"),
+        ):
+            rows.append(
+                (
+                    "18.1",
+                    f"{label} req/s >= 0.5 x (a) bare Flask route",
+                    {k: entry(ratio(name, a, k), 0.5, True) for k in kinds},
+                    "fixed_cost",
+                )
+            )
+        statements = results.get("inproc", {})
+        if statements:
+            rows.append(
+                (
+                    "18.1",
+                    "SQL statements: /healthz (cached answer), static file; learner's cookie",
+                    {
+                        k: (
+                            f"{v['statements']['/healthz']:.0f} and "
+                            f"{v['statements']['static CSS file']:.0f}",
+                            v["statements"]["/healthz"] == 0
+                            and v["statements"]["static CSS file"] == 0,
+                        )
+                        for k, v in statements.items()
+                        if "statements" in v
+                    },
+                    "",
+                )
+            )
+        if n in web:
+            rows.append(
+                (
+                    "18.6",
+                    "static file req/s >= 0.5 x nginx serving it",
+                    {
+                        k: entry(ratio("static CSS file, learner's cookie", n, k), 0.5, True)
+                        for k in kinds
+                    },
+                    "static_nginx",
+                )
+            )
+        for name in ("catalogue, anonymous", "course overview, anonymous"):
+            rows.append(
+                (
+                    "18.3",
+                    f"{name} req/s >= 0.8 x (c)",
+                    {k: entry(ratio(name, c, k), 0.8, True) for k in kinds},
+                    "anonymous_pages",
+                )
+            )
     if kinds:
         rows.append(
             (
@@ -333,7 +397,7 @@ def write_report(results: dict, path: Path) -> str:
         "and CSRF tokens come from logging in over HTTP. SQLite: WAL, busy_timeout 10 s, "
         "synchronous=NORMAL; PostgreSQL: 127.0.0.1:5432, scratch database.",
         "",
-        "## Targets (issue 9)",
+        "## Targets (issues 9 and 18)",
         "",
         "| # | target | SQLite | PostgreSQL | met |",
         "|---|---|---|---|---|",
@@ -406,9 +470,23 @@ def write_report(results: dict, path: Path) -> str:
             "|---|" + "---|" * len(kinds),
         ]
         for route in inproc[kinds[0]]:
-            if route == "page_bytes":
+            if route in ("page_bytes", "statements"):
                 continue
             lines.append(f"| {route} | " + " | ".join(_fmt(inproc[k][route]) for k in kinds) + " |")
+        if "statements" in inproc[kinds[0]]:
+            lines += [
+                "",
+                "SQL statements sent per request (median; the same on every machine):",
+                "",
+                "| route | " + " | ".join(kinds) + " |",
+                "|---|" + "---|" * len(kinds),
+            ]
+            for route in inproc[kinds[0]]["statements"]:
+                lines.append(
+                    f"| {route} | "
+                    + " | ".join(f"{inproc[k]['statements'].get(route, 0):g}" for k in kinds)
+                    + " |"
+                )
     certs = results.get("certificates")
     if certs:
         lines += ["", "## Certificates (in-process, bench/certs.py)", ""]

@@ -2,20 +2,20 @@
 # Install the Debian packages LearnApp needs, only those missing, only when root.
 #   scripts/system-packages.sh run    WeasyPrint's Pango and HarfBuzz-subset libraries
 #   scripts/system-packages.sh test   the above, plus Chromium, poppler-utils, Node and npm for the tests
-#   scripts/system-packages.sh bench  the above, plus wrk
+#   scripts/system-packages.sh bench  the above, plus wrk and nginx (the static files' yardstick)
 set -euo pipefail
 
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 case "${1:-run}" in
   run) ;;
   test) packages+=(chromium poppler-utils nodejs npm) ;;
-  bench) packages+=(chromium poppler-utils nodejs npm wrk) ;;
+  bench) packages+=(chromium poppler-utils nodejs npm wrk nginx) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
 # A command already on the PATH counts: NodeSource's nodejs carries its own npm,
 # and Debian's npm package cannot be installed beside it.
-declare -A provides=([nodejs]=node [npm]=npm [chromium]=chromium [wrk]=wrk)
+declare -A provides=([nodejs]=node [npm]=npm [chromium]=chromium [wrk]=wrk [nginx]=nginx)
 
 missing=()
 for package in "${packages[@]}"; do
