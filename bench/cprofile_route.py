@@ -4,13 +4,16 @@
 
 Needs a database seeded by bench/seed.py. With --learner the requests carry a logged-in
 learner's cookie (learner number CERT_LEARNERS + 1), else they are an anonymous
-returning visitor's. Prints the 25 frames with the most own time over N requests.
+returning visitor's. The app's configuration is the served one (rate limiter on).
+Prints the 25 frames with the most own time over N requests (SORT=cumulative in the
+environment: by cumulative time).
 """
 
 from __future__ import annotations
 
 import cProfile
 import io
+import os
 import pstats
 import sys
 from pathlib import Path
@@ -21,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from bench.seed import CERT_LEARNERS, PASSWORD, email  # noqa: E402
 from bench.webclient import CSRF  # noqa: E402
 
-SORT = "tottime"
+SORT = os.environ.get("SORT", "tottime")
 
 
 def main(database_url: str, courses: str, quizzes: str, path: str, n: int, learner: bool) -> str:
@@ -33,7 +36,6 @@ def main(database_url: str, courses: str, quizzes: str, path: str, n: int, learn
             "SECRET_KEY": "bench-profile",
             "COURSES_DIR": courses,
             "QUIZZES_DIR": quizzes,
-            "RATELIMIT_ENABLED": False,
         }
     )
     client = app.test_client()

@@ -568,6 +568,17 @@ def write_report(results: dict, path: Path) -> str:
             lines.append(f"- completions CSV: HTTP {admin.get('csv_status')}")
         if admin.get("admin_bench_output"):
             lines += ["", "bench/admin_bench.py:", "", "```", admin["admin_bench_output"], "```"]
+    for name, text in (results.get("profiles") or {}).items():
+        if name == list(results["profiles"])[0]:
+            lines += [
+                "",
+                "## Profiles (bench/cprofile_route.py, SQLite, served configuration)",
+                "",
+                "cProfile over many requests of one route through the Flask test client; the "
+                "top frames by own time. Profiling slows Python calls more than C, so read "
+                "the proportions, not the times.",
+            ]
+        lines += ["", f"### {name}", "", "```", text, "```"]
     if unmet:
         lines += ["", "## Targets not met: why, and what would meet them", ""]
         seen = set()

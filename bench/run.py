@@ -713,6 +713,34 @@ def inproc(backend: Backend) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def profiles(backend: Backend) -> dict:
+    """bench/cprofile_route.py on the routes whose targets are hardest: top frames by own time."""
+    routes = {
+        "/healthz, learner's cookie": ["/healthz", "2000", "--learner"],
+        "catalogue, anonymous": ["/", "2000"],
+        "lesson page, learner's cookie": [
+            f"/courses/{content.COURSE}/{content.lesson_slug(5)}",
+            "500",
+            "--learner",
+        ],
+    }
+    found = {}
+    for name, args in routes.items():
+        out = subprocess.run(
+            [PY, str(BENCH / "cprofile_route.py"), backend.url, str(backend.site.courses)]
+            + [str(backend.site.quizzes), *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        text = out.stdout.replace(str(ROOT) + "/", "").replace(str(BIN.parent) + "/", "")
+        text = re.sub(r"\S*site-packages/", "", text)
+        text = re.sub(r"\S*/lib/python3\.\d+/", "", text)
+        found[name] = "\n".join(line for line in text.splitlines() if line.strip())
+    return found
+
+
 def certificates(backends: list[Backend]) -> dict:
     result = {}
     for backend in backends:
@@ -996,6 +1024,8 @@ def main() -> None:
         say("in-process CPU cost per request:")
         results["inproc"] = {b.kind: inproc(b) for b in backends}
         say(f"  {results['inproc']}")
+        say("profiles (cProfile, sqlite):")
+        results["profiles"] = profiles(backends[0])
         say("worker start-up:")
         results["worker_start"] = {b.kind: worker_start(b) for b in backends}
         say(f"  {results['worker_start']}")
