@@ -117,3 +117,20 @@ def test_a_changed_file_gets_a_new_url(tmp_path):
     second = assets.build(static, tmp_path / "cache")["css/site.css"]
     assert first != second
     assert Path(tmp_path / "cache" / first).exists() and Path(tmp_path / "cache" / second).exists()
+
+
+def test_a_range_and_a_head_are_answered(client):
+    url = css_url(client)
+    part = client.get(url, headers={"Range": "bytes=0-9"})
+    assert part.status_code == 206 and part.data == CSS[:10]
+    assert part.headers["Content-Range"] == f"bytes 0-9/{len(CSS)}"
+    head = client.head(url)
+    assert head.status_code == 200 and head.data == b""
+    assert int(head.headers["Content-Length"]) == len(CSS)
+
+
+def test_no_file_is_left_open_for_the_server_to_close(client):
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": css_url(client), "HTTP_ACCEPT_ENCODING": ""}
+    files = client.application.extensions["learnapp.static"]
+    body = files(environ, lambda status, headers: None)  # never closed, as a dropped client
+    assert isinstance(body, list) and b"".join(body) == CSS
