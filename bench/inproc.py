@@ -5,7 +5,9 @@
 The least noisy figures of the bench on a shared machine: routes are interleaved, and the
 figure is the median *CPU time of the thread* per request (time.thread_time), so another
 process taking the CPU does not count. Needs a database seeded by bench/seed.py; it adds
-completions and quiz attempts. Prints one JSON object: route -> median microseconds.
+completions and quiz attempts. Prints one JSON object: route -> median microseconds, and
+"statements": route -> SQL statements sent per request (median), a count that does not move
+with the machine's load.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -30,7 +33,7 @@ CLIENTS = 40
 
 
 def main(database_url: str, courses: str, quizzes: str, yardstick_url: str, n: int) -> dict:
-    from sqlalchemy import delete
+    from sqlalchemy import delete, event
 
     from learnapp import create_app
     from learnapp.catalogue import catalogue
@@ -76,6 +79,11 @@ def main(database_url: str, courses: str, quizzes: str, yardstick_url: str, n: i
             )
         )
         db.session.commit()
+
+    anonymous = app.test_client()
+    anonymous.get("/")  # a returning visitor: the session (CSRF token) exists
+    css = re.search(r'href="(/static/css/[^"]+)"', anonymous.get("/").get_data(as_text=True))
+    css_url = css.group(1).replace("&amp;", "&")
 
     os.environ.update(YS_DATABASE_URL=yardstick_url)
     page_bytes = len(clients[0][0].get(f"/courses/{content.COURSE}/{content.lesson_slug(2)}").data)
@@ -126,7 +134,17 @@ def main(database_url: str, courses: str, quizzes: str, yardstick_url: str, n: i
         client, data = forms.pop()
         return client.post(f"/courses/{content.COURSE}/quizzes/{quiz.slug}", data=data), 303
 
+    learner = clients[0][0]
     routes = {
+        "(a) /bare": lambda i: (ys.get("/bare"), 200),
+        "/healthz": lambda i: (learner.get("/healthz"), 200),
+        "static CSS file": lambda i: (learner.get(css_url), 200),
+        "static CSS file, Accept-Encoding: br": lambda i: (
+            learner.get(css_url, headers={"Accept-Encoding": "br, gzip"}),
+            200,
+        ),
+        "catalogue, anonymous": lambda i: (anonymous.get("/"), 200),
+        "course overview, anonymous": lambda i: (anonymous.get(f"/courses/{content.COURSE}"), 200),
         "(b) /bytes": lambda i: (ys.get("/bytes"), 200),
         "(c) /template": lambda i: (ys.get("/template"), 200),
         "(d) /progress": lambda i: (ys.get("/progress"), 200),
@@ -143,13 +161,25 @@ def main(database_url: str, courses: str, quizzes: str, yardstick_url: str, n: i
             response, expected = route(i)
             assert response.status_code == expected, (name, response.status_code)
     times = {name: [] for name in routes}
+    counts = {name: [] for name in routes}
+    sent = []
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", lambda *args: sent.append(1))
     for i in range(n):
         prepare_quiz(i)
         for name, route in routes.items():
+            sent.clear()
             start = time.thread_time()
             route(i)
             times[name].append(time.thread_time() - start)
+            counts[name].append(len(sent))
     result = {name: round(statistics.median(ts) * 1e6) for name, ts in times.items()}
+    result["statements"] = {
+        name: statistics.median(c)
+        for name, c in counts.items()
+        if not name.startswith(("(", "/write"))
+    }
     result["page_bytes"] = page_bytes
     with app.app_context():
         db.engine.dispose()

@@ -25,6 +25,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -196,6 +197,51 @@ def start_yardstick(name: str, database_url: str, page_bytes: int, pdf_bytes: in
     return Server(name, port, process, log)
 
 
+NGINX_CONF = """worker_processes 2;
+daemon off;
+{user}
+pid {out}/nginx.pid;
+error_log {out}/nginx-error.log;
+events {{ worker_connections 512; }}
+http {{
+  access_log off;
+  include /etc/nginx/mime.types;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  client_body_temp_path {out}/nginx-tmp/body;
+  proxy_temp_path {out}/nginx-tmp/proxy;
+  fastcgi_temp_path {out}/nginx-tmp/fastcgi;
+  uwsgi_temp_path {out}/nginx-tmp/uwsgi;
+  scgi_temp_path {out}/nginx-tmp/scgi;
+  server {{
+    listen {host}:{port};
+    location /static/ {{ alias {static}/; expires 1y; }}
+    location = /healthz {{ return 200 "ok"; }}
+  }}
+}}
+"""
+
+
+def start_nginx(static_dir: Path) -> Server | None:
+    """nginx serving the static folder (2 worker processes, like the app's 2 workers)."""
+    nginx = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
+    if nginx is None:
+        say("nginx not installed (scripts/system-packages.sh bench): no static yardstick")
+        return None
+    port = free_port()
+    (OUT / "nginx-tmp").mkdir(parents=True, exist_ok=True)
+    conf = OUT / "nginx.conf"
+    user = "user root;" if os.geteuid() == 0 else ""
+    conf.write_text(NGINX_CONF.format(user=user, out=OUT, host=HOST, port=port, static=static_dir))
+    log = OUT / "nginx.log"
+    process = start([nginx, "-c", str(conf), "-p", str(OUT)], {}, log)
+    wait_ready(port, "/healthz")
+    return Server("nginx", port, process, log)
+
+
 # ---------------------------------------------------------------- wrk
 
 
@@ -291,6 +337,11 @@ class Backend:
             ).all()
         self.certificates = {row.user_id: row.code for row in rows}
         self.pdf_bytes = len(rows[0].pdf)
+        visitor = Browser(HOST, self.server.port)
+        status, _, body = visitor.get("/")  # a returning anonymous visitor: has a session
+        self.visitor = visitor.cookie_header()
+        self.css_url = re.search(r'href="(/static/css/[^"]+)"', body.decode()).group(1)
+        visitor.close()
 
     def _log_in(self, number: int) -> dict:
         browser = Browser(HOST, self.server.port)
@@ -314,6 +365,12 @@ class Backend:
         return learner
 
     # Request files --------------------------------------------------------
+
+    def simple_file(self, path: str, cookie: str | None = None) -> Path:
+        """One GET, with the first learner's cookie unless another is given."""
+        cookie = self.learners[0]["cookie"] if cookie is None else cookie
+        name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "root"
+        return write_requests(OUT / f"get-{name}-{self.kind}.txt", [("GET", path, cookie, "")])
 
     def lesson_file(self) -> Path:
         rng = random.Random(1)
@@ -426,6 +483,18 @@ class Backend:
         return [
             Target(f"(d) template + read + upsert [{k}]", ys, lambda: shared["progress"]),
             Target(f"bare upsert + commit [{k}]", ys, lambda: shared["write"]),
+            Target(f"/healthz, learner's cookie [{k}]", app, lambda: self.simple_file("/healthz")),
+            Target(
+                f"static CSS file, learner's cookie [{k}]",
+                app,
+                lambda: self.simple_file(self.css_url),
+            ),
+            Target(f"catalogue, anonymous [{k}]", app, lambda: self.simple_file("/", self.visitor)),
+            Target(
+                f"course overview, anonymous [{k}]",
+                app,
+                lambda: self.simple_file(f"/courses/{content.COURSE}", self.visitor),
+            ),
             Target(f"lesson page [{k}]", app, self.lesson_file),
             Target(f"mark complete POST [{k}]", app, self.complete_file, 303, self.after_complete),
             Target(
@@ -529,12 +598,19 @@ def web(backends: list[Backend]) -> dict:
         )
     files = {
         name: write_requests(OUT / f"ys-{name}.txt", [("GET", f"/{name}", "", "")])
-        for name in ("bytes", "template", "progress", "write")
+        for name in ("bare", "bytes", "template", "progress", "write")
     }
     targets = [
+        Target("(a) bare Flask route", shared_ys, lambda: files["bare"]),
         Target("(b) bytes of a certificate's size", shared_ys, lambda: files["bytes"]),
         Target("(c) template of a lesson page's size", shared_ys, lambda: files["template"]),
     ]
+    nginx = start_nginx(ROOT / "static")
+    if nginx is not None:
+        files["nginx"] = write_requests(
+            OUT / "nginx-static.txt", [("GET", "/static/css/app.css", "", "")]
+        )
+        targets.append(Target("(n) nginx: the same static file", nginx, lambda: files["nginx"]))
     for backend in backends:
         targets += backend.targets(files)
     say(
@@ -638,6 +714,34 @@ def inproc(backend: Backend) -> dict:
         cwd=ROOT,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def profiles(backend: Backend) -> dict:
+    """bench/cprofile_route.py on the routes whose targets are hardest: top frames by own time."""
+    routes = {
+        "/healthz, learner's cookie": ["/healthz", "2000", "--learner"],
+        "catalogue, anonymous": ["/", "2000"],
+        "lesson page, learner's cookie": [
+            f"/courses/{content.COURSE}/{content.lesson_slug(5)}",
+            "500",
+            "--learner",
+        ],
+    }
+    found = {}
+    for name, args in routes.items():
+        out = subprocess.run(
+            [PY, str(BENCH / "cprofile_route.py"), backend.url, str(backend.site.courses)]
+            + [str(backend.site.quizzes), *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        text = out.stdout.replace(str(ROOT) + "/", "").replace(str(BIN.parent) + "/", "")
+        text = re.sub(r"\S*site-packages/", "", text)
+        text = re.sub(r"\S*/lib/python3\.\d+/", "", text)
+        found[name] = "\n".join(line for line in text.splitlines() if line.strip())
+    return found
 
 
 def certificates(backends: list[Backend]) -> dict:
@@ -939,6 +1043,8 @@ def main() -> None:
         say("in-process CPU cost per request:")
         results["inproc"] = {b.kind: inproc(b) for b in backends}
         say(f"  {results['inproc']}")
+        say("profiles (cProfile, sqlite):")
+        results["profiles"] = profiles(backends[0])
         say("worker start-up:")
         results["worker_start"] = {b.kind: worker_start(b) for b in backends}
         say(f"  {results['worker_start']}")

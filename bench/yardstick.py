@@ -1,6 +1,7 @@
 """Bare Flask yardsticks, served by gunicorn next to the app (not the product).
 
 Routes (after /work/shared/reference/perf/webapp.py):
+  /bare      (a) a bare Flask route: "ok", no template, no database (the fixed cost's yardstick)
   /bytes     (b) a bytes object of YS_BYTES bytes (the size of a stored certificate PDF)
   /template  (c) a cached Jinja2 template looping over 30 items, padded to YS_PAGE_BYTES
              (the size of the app's lesson page)
@@ -139,6 +140,11 @@ def upsert(connection, user_id: int, lesson_id: int) -> None:
             set_={"percent": stmt.excluded.percent, "updated_at": stmt.excluded.updated_at},
         )
     )
+
+
+@app.get("/bare")
+def bare():
+    return "ok"
 
 
 @app.get("/bytes")

@@ -1,11 +1,15 @@
-"""Revalidation for personal pages: a revisit of an unchanged page costs a 304."""
+"""Revalidation for personal pages (a revisit of an unchanged page costs a 304), and the
+pages every anonymous visitor of a language sees alike, rendered once."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Hashable
 
-from flask import Response, request, session
+from flask import Response, current_app, request, session
 from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 
 def personal_etag(*parts: object) -> str:
@@ -34,3 +38,42 @@ def revalidate(response: Response, etag: str) -> Response:
     response.set_etag(etag)
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+# Shared pages -----------------------------------------------------------------------
+
+# Stands for the visitor's CSRF token in a stored page; put back per request.
+TOKEN_SLOT = "{{csrf-token-slot-5e0c1b}}"
+MAX_SHARED_PAGES = 512  # then the store starts again (a flood of ?lang= variants, say)
+SHARED_QUERY = frozenset({"lang"})
+
+
+def shared_page(version: Hashable, render: Callable[[], str]) -> str:
+    """The page `render()` makes, rendered once per worker for all anonymous visitors.
+
+    The key is the URL, the UI language, the course languages this visitor chose and
+    `version` (the content shown); the one per-visitor part, the CSRF token, is taken out
+    of the stored page and the visitor's own put in. Signed-in users, a visitor with a
+    message to show, or a URL with unknown query parameters get `render()` itself.
+    """
+    if (
+        current_user.is_authenticated
+        or "_flashes" in session
+        or not SHARED_QUERY.issuperset(request.args)
+    ):
+        return render()
+    key = (
+        request.full_path,
+        str(get_locale()),
+        tuple(sorted(session.get("reading", {}).items())),
+        version,
+    )
+    pages = current_app.extensions.setdefault("learnapp.shared_pages", {})
+    token = generate_csrf()  # the visitor's: the same one render() would put in
+    if (stored := pages.get(key)) is not None:
+        return stored.replace(TOKEN_SLOT, token)
+    page = render()
+    if len(pages) >= MAX_SHARED_PAGES:
+        pages.clear()
+    pages[key] = page.replace(token, TOKEN_SLOT)
+    return page

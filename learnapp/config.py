@@ -31,6 +31,8 @@ DEFAULTS = {
     "ISSUER": "LearningAlliance — Building Knowledge Across Borders, Geneva",
     "LANGUAGES": ("en", "fr", "ar"),
     "CONTENT_RELOAD_SECONDS": 1.0,
+    # /healthz asks the database at most this often per worker (learnapp/health.py).
+    "HEALTHZ_CACHE_SECONDS": 3.0,
     # Overrides of content.loader.Limits (bytes, nesting, render seconds per course...).
     "CONTENT_LIMITS": {},
     # The offline course PDF is built in a child process with these caps (progress/book.py).

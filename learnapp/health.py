@@ -1,6 +1,12 @@
-"""GET /healthz: 200 when the database answers, saying whether it can take writes."""
+"""GET /healthz: 200 when the database answers, saying whether it can take writes.
 
-from flask import Blueprint
+Load balancers ask every second or so: each worker asks the database at most once per
+HEALTHZ_CACHE_SECONDS (default 3) and answers from that in between.
+"""
+
+import time
+
+from flask import Blueprint, current_app
 from sqlalchemy import text
 
 from learnapp.dbutil import database_writable
@@ -12,6 +18,16 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 @limiter.exempt
 def healthz():
+    cache = current_app.extensions.setdefault("learnapp.health", {})
+    now = time.monotonic()
+    if cache.get("until", 0.0) > now:
+        return cache["answer"]
+    answer = _check()
+    cache.update(answer=answer, until=now + float(current_app.config["HEALTHZ_CACHE_SECONDS"]))
+    return answer
+
+
+def _check():
     try:
         db.session.execute(text("SELECT 1"))
         writable = database_writable()

@@ -3,6 +3,7 @@
 import mimetypes
 
 from flask import Flask, abort, request, session
+from flask.sessions import NullSession, SecureCookieSessionInterface
 from flask.wrappers import Response
 from werkzeug.routing import IntegerConverter
 
@@ -78,20 +79,28 @@ def lock_down_asset(response: Response) -> Response:
 
 def add_security_headers(response: Response) -> Response:
     """Set the headers unless a view chose its own value."""
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if "_user_id" in session:
+    # One pass over the headers there are: a missing name looked up in werkzeug's Headers
+    # raises and catches an exception, which cost more than the rest of /healthz.
+    present = {name.lower() for name, _ in response.headers.items()}
+    response.headers.extend(
+        (name, value) for name, value in HEADERS.items() if name.lower() not in present
+    )
+    if request.is_secure and "strict-transport-security" not in present:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    if "_user_id" in session and "cache-control" not in present:
         # A signed-in visitor's page holds personal data: kept by no cache, not even the
         # browser's, unless the view chose otherwise (lessons revalidate: private, no-cache).
-        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def refuse_nul_characters() -> None:
     """Answer 400 to a NUL character in the path, query or form: nobody types one."""
     # PostgreSQL text cannot hold NUL: a query with one would end in a server error.
+    query = request.query_string
+    plain = b"%00" not in query and b"\x00" not in query and "\x00" not in request.path
+    if request.method != "POST" and plain:
+        return  # the common case, decided without parsing the query (%00 is its only NUL)
     fields = [*request.args.lists()]
     if request.method == "POST":
         fields += request.form.lists()
@@ -111,8 +120,23 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(url_map, fixed_digits, min, max, signed)
 
 
+# Requests that need no visitor: their cookie is not even verified, no user is loaded, no
+# cookie is sent back. (Static files are served before Flask, by WhiteNoise: assets.py.)
+SESSIONLESS_PATHS = frozenset({"/healthz"})
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The signed-cookie session, not opened for SESSIONLESS_PATHS."""
+
+    def open_session(self, app: Flask, request):
+        if request.path in SESSIONLESS_PATHS:
+            return NullSession()
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
     """Check requests, set the headers on every response, bound `<int:…>` route parts."""
+    app.session_interface = SessionInterface()
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)

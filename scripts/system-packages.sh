@@ -3,20 +3,20 @@
 #   scripts/system-packages.sh run    WeasyPrint's Pango and HarfBuzz-subset libraries
 #   scripts/system-packages.sh test   the above, plus Chromium, poppler-utils, Node, npm and LibreOffice Calc
 #                                     (headless: real CSV files for the import tests) for the tests
-#   scripts/system-packages.sh bench  the above, plus wrk
+#   scripts/system-packages.sh bench  the above, plus wrk and nginx (the static files' yardstick)
 set -euo pipefail
 
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 case "${1:-run}" in
   run) ;;
   test) packages+=(chromium poppler-utils nodejs npm libreoffice-calc-nogui) ;;
-  bench) packages+=(chromium poppler-utils nodejs npm libreoffice-calc-nogui wrk) ;;
+  bench) packages+=(chromium poppler-utils nodejs npm libreoffice-calc-nogui wrk nginx) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
 # A command already on the PATH counts: NodeSource's nodejs carries its own npm,
 # and Debian's npm package cannot be installed beside it.
-declare -A provides=([nodejs]=node [npm]=npm [chromium]=chromium [wrk]=wrk [libreoffice-calc-nogui]=libreoffice)
+declare -A provides=([nodejs]=node [npm]=npm [chromium]=chromium [wrk]=wrk [nginx]=nginx [libreoffice-calc-nogui]=libreoffice)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, abort, current_app, request, session
+from flask import Flask, abort, current_app, get_template_attribute, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from learnapp.content.loader import Limits
 from learnapp.content.model import Catalogue, Course
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 
 def init_app(app: Flask) -> None:
     app.add_template_global(step_url)
+    app.add_template_global(outline_items)
     app.add_template_global(course_languages)
     app.context_processor(kept_course_notice)
     app.extensions["learnapp.content"] = ContentStore(
@@ -95,10 +97,50 @@ def kept_course_notice() -> dict:
     return {"kept_course": {"since": since, "errors": errors}}
 
 
-def step_url(course: Course, step) -> str:
-    """The page of a lesson or a quiz."""
-    from flask import url_for
+MAX_CACHED = 1024  # entries per store below; then it starts again
 
-    if step.kind == "quiz":
-        return url_for("quizzes.take", course_slug=course.slug, quiz_slug=step.slug)
-    return url_for("progress.lesson", course_slug=course.slug, lesson_slug=step.slug)
+
+def _bounded(store: dict) -> dict:
+    if len(store) >= MAX_CACHED:
+        store.clear()
+    return store
+
+
+def step_url(course: Course, step) -> str:
+    """The page of a lesson or a quiz (built once per worker and step)."""
+    urls = current_app.extensions.setdefault("learnapp.step_urls", {})
+    key = (request.script_root, course.slug, step.kind, step.slug)
+    if (url := urls.get(key)) is None:
+        if step.kind == "quiz":
+            url = url_for("quizzes.take", course_slug=course.slug, quiz_slug=step.slug)
+        else:
+            url = url_for("progress.lesson", course_slug=course.slug, lesson_slug=step.slug)
+        _bounded(urls)[key] = url
+    return url
+
+
+def outline_items(course: Course, progress=None, current=None) -> Markup:
+    """The outline's steps: each rendered (in its four states: done or not, current page or
+    not) once per course version, course language and UI language, then picked per request."""
+    outlines = current_app.extensions.setdefault("learnapp.outlines", {})
+    key = (request.script_root, course.slug, course.version, course.language, str(get_locale()))
+    if (items := outlines.get(key)) is None:
+        item = get_template_attribute("_outline.html", "outline_item")
+        items = [
+            (
+                step.kind,
+                step.slug,
+                tuple(str(item(course, step, d, c)) for d in (False, True) for c in (False, True)),
+            )
+            for step in course.items()
+        ]
+        _bounded(outlines)[key] = items
+    lessons = progress.done_lessons if progress else frozenset()
+    quizzes = progress.passed_quizzes if progress else frozenset()
+    here = (current.kind, current.slug) if current is not None else None
+    return Markup(
+        "".join(
+            states[2 * (slug in (quizzes if kind == "quiz" else lessons)) + ((kind, slug) == here)]
+            for kind, slug, states in items
+        )
+    )

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, render_template, send_file
 from flask_login import current_user
 
+from learnapp.caching import shared_page
 from learnapp.catalogue import course_or_404, reading_course, visible_courses
 from learnapp.certificates import service as certificates
 from learnapp.cohorts import service as cohorts
@@ -17,23 +18,27 @@ bp = Blueprint("catalogue", __name__)
 @bp.get("/")
 def index():
     courses = [reading_course(course) for course in visible_courses()]
-    return render_template("catalogue/index.html", courses=courses)
+    version = tuple((course.slug, course.version, course.language) for course in courses)
+    return shared_page(version, lambda: render_template("catalogue/index.html", courses=courses))
 
 
 @bp.get("/courses/<course_slug>")
 def course(course_slug: str):
     course = reading_course(course_or_404(course_slug))
-    enrolled = current = certificate = None
-    due_dates = []
-    if current_user.is_authenticated:
-        due_dates = cohorts.due_dates(
-            current_user, {course.slug: course}, now_utc().date(), course_slug=course.slug
+    if not current_user.is_authenticated:
+        return shared_page(
+            (course.slug, course.version, course.language),
+            lambda: render_template("catalogue/course.html", course=course, progress=None),
         )
-        enrolled = progress_service.enrolment(current_user, course)
-        if enrolled:
-            current = progress_service.progress(current_user, course)
-        if enrolled and enrolled.completed_at and course.certificate:
-            certificate = certificates.latest_certificate(current_user, course.slug)
+    current = certificate = None
+    due_dates = cohorts.due_dates(
+        current_user, {course.slug: course}, now_utc().date(), course_slug=course.slug
+    )
+    enrolled = progress_service.enrolment(current_user, course)
+    if enrolled:
+        current = progress_service.progress(current_user, course)
+    if enrolled and enrolled.completed_at and course.certificate:
+        certificate = certificates.latest_certificate(current_user, course.slug)
     return render_template(
         "catalogue/course.html",
         course=course,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import bindparam, literal, union_all
+from sqlalchemy import bindparam, func, literal, union_all
 from sqlalchemy.orm import lazyload
 
 from learnapp.content.model import Course, Lesson
@@ -34,6 +34,32 @@ _DONE = union_all(
         QuizAttempt.course_slug == bindparam("course"),
         QuizAttempt.passed.is_(True),
     ),
+)
+
+# The lesson page's one read: the enrolment with the slugs of the lessons done and of the
+# quizzes passed (newline-separated: slugs have no newline).
+_SEPARATOR = "\n"
+_DONE_LESSONS = (
+    db.select(func.aggregate_strings(LessonCompletion.lesson_slug, _SEPARATOR))
+    .where(
+        LessonCompletion.user_id == Enrolment.user_id,
+        LessonCompletion.course_slug == Enrolment.course_slug,
+    )
+    .scalar_subquery()
+)
+_PASSED_QUIZZES = (
+    db.select(func.aggregate_strings(QuizAttempt.quiz_slug, _SEPARATOR))
+    .where(
+        QuizAttempt.user_id == Enrolment.user_id,
+        QuizAttempt.course_slug == Enrolment.course_slug,
+        QuizAttempt.passed.is_(True),
+    )
+    .scalar_subquery()
+)
+_ENROLMENT_AND_DONE = (
+    db.select(Enrolment, _DONE_LESSONS, _PASSED_QUIZZES)
+    .where(Enrolment.user_id == bindparam("user"), Enrolment.course_slug == bindparam("course"))
+    .options(lazyload(Enrolment.user))
 )
 
 
@@ -70,6 +96,19 @@ def progress(user: User, course: Course) -> CourseProgress:
         course,
         frozenset(slug for slug, kind in done if kind == "lesson"),
         frozenset(slug for slug, kind in done if kind == "quiz"),
+    )
+
+
+def enrolment_and_progress(user: User, course: Course) -> tuple[Enrolment | None, CourseProgress]:
+    """The user's enrolment and progress in the course: one query when enrolled."""
+    row = db.session.execute(_ENROLMENT_AND_DONE, {"user": user.id, "course": course.slug}).first()
+    if row is None:  # a preview: whatever was done before an unenrolment still shows
+        return None, progress(user, course)
+    enrolled, lessons, quizzes = row
+    return enrolled, CourseProgress(
+        course,
+        frozenset(lessons.split(_SEPARATOR)) if lessons else frozenset(),
+        frozenset(quizzes.split(_SEPARATOR)) if quizzes else frozenset(),
     )
 
 

@@ -52,8 +52,7 @@ def enrol(course_slug: str):
 def lesson(course_slug: str, lesson_slug: str):
     course = reading_course(course_or_404(course_slug))
     lesson = _lesson_or_404(course, lesson_slug)
-    enrolled = service.enrolment(current_user, course)
-    current = service.progress(current_user, course)
+    enrolled, current = service.enrolment_and_progress(current_user, course)
     if (refused := access.refusal(course, lesson, enrolled, current)) is not None:
         return refused
     if enrolled:

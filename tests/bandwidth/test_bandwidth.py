@@ -14,7 +14,7 @@ def test_pages_are_compressed_when_the_client_accepts_it(client):
 
 def test_static_urls_are_fingerprinted_and_cached_for_a_year(client):
     page = client.get("/").get_data(as_text=True)
-    css = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{10})"', page).group(1)
+    css = re.search(r'href="(/static/css/app\.[0-9a-f]{10}\.css)"', page).group(1)
     with client.get(css, headers={"Accept-Encoding": "gzip"}) as response:
         assert response.status_code == 200
         assert "max-age=31536000" in response.headers["Cache-Control"]

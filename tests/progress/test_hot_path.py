@@ -46,7 +46,8 @@ def test_a_lesson_page_reads_enrolment_and_progress_once(client, login_as):
     _enrolled(client, login_as)
     with statements() as sent:
         assert client.get(f"{COURSE}/working-together").status_code == 200
-    assert sent.count("SELECT") == 3, sent  # session, enrolment, progress
+    # The session (with its user), then the enrolment with the progress in one (issue 18).
+    assert sent.count("SELECT") == 2, sent
     assert sent.count("UPDATE") == 1  # the visit
 
 
@@ -62,3 +63,32 @@ def test_reloading_a_lesson_within_minutes_writes_nothing(client, login_as):
     enrolled = db.session.scalar(db.select(Enrolment))
     assert enrolled.last_lesson_slug == "working-together"
     assert enrolled.last_visited_at >= first
+
+
+def test_the_outline_is_rendered_once_per_course_version_and_language(
+    client, login_as, monkeypatch
+):
+    import learnapp.catalogue as catalogue
+
+    built = []
+    original = catalogue.get_template_attribute
+
+    def counting(template, name):
+        built.append(name)
+        return original(template, name)
+
+    monkeypatch.setattr(catalogue, "get_template_attribute", counting)
+    _enrolled(client, login_as)
+    assert built == ["outline_item"]
+    client.submit(f"{COURSE}/first-steps/complete")
+    page = client.get(f"{COURSE}/working-together").get_data(as_text=True)
+    client.get(COURSE)
+    assert built == ["outline_item"]  # progress and page changed, the outline was not rebuilt
+    outline = page.split('class="outline', 1)[1]
+    done, current = outline.split("<li")[1], outline.split("<li")[2]
+    assert 'class="done"' in done and "(done)" in done and "aria-current" not in done
+    assert 'aria-current="page"' in current and 'class="done"' not in current
+    client.submit("/language", {"language": "fr", "next": "/"})
+    page = client.get(f"{COURSE}/working-together").get_data(as_text=True)
+    assert built == ["outline_item", "outline_item"]  # French: its own
+    assert "(terminé)" in page
