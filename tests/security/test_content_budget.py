@@ -117,7 +117,10 @@ def test_a_course_over_its_render_time_names_the_file_that_went_over(tmp_path, r
     assert error.path.startswith("courses/02-heavy/") and error.line == 1
     assert "rendering the course took more than 0.2 s by this file" in error.message
     assert list(catalogue.courses) == ["good"]
-    assert heavy_files(rendered)[-2] == error.path.rsplit("/", 1)[1]  # none rendered after it
+    # Loading stops there: at most the file that was being rendered when time ran out.
+    lessons_rendered = [name for name in heavy_files(rendered) if name != "course.md"]
+    named = lessons_rendered.index(error.path.rsplit("/", 1)[1])
+    assert len(lessons_rendered) - named <= 2 and len(lessons_rendered) < 29
 
 
 def test_a_course_over_its_byte_limit_is_an_error_at_the_line(tmp_path):
