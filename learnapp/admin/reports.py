@@ -525,15 +525,15 @@ def cohort_figures(
     or are overdue on `today`; a member not enrolled yet counts as not started. One statement;
     only members in the viewer's scope count, and a cohort with none of them is left out."""
     # A member with no enrolment (outer join) is "not started", as in `status_case`. Each
-    # member's status is computed once, in the inner query, then counted.
+    # member's progress (its EXISTS subqueries) is computed once, in a materialised inner
+    # query: inlined, the databases evaluated them again for each use of the status below.
     _lessons, _quizzes, started = _done_steps(courses)
-    progress = status_case(Enrolment.completed_at.is_not(None), started)
     members = (
         select(
             CohortCourse.cohort_id,
             CohortCourse.course_slug,
             CohortCourse.due_on,
-            cohort_status_case(CohortCourse.due_on, today or today_utc(), progress).label("status"),
+            status_case(Enrolment.completed_at.is_not(None), started).label("progress"),
         )
         .join(CohortMember, CohortMember.cohort_id == CohortCourse.cohort_id)
         .join(User, User.id == CohortMember.user_id)
@@ -548,7 +548,8 @@ def cohort_figures(
     )
     if filters.cohort is not None:
         members = members.where(CohortCourse.cohort_id == filters.cohort)
-    members = _in_scope(members, filters).cte("members")
+    members = _in_scope(members, filters).cte("members").prefix_with("MATERIALIZED")
+    status = cohort_status_case(members.c.due_on, today or today_utc(), members.c.progress)
     query = (
         select(
             Cohort.id,
@@ -557,7 +558,7 @@ def cohort_figures(
             members.c.due_on,
             func.count().label("members"),
             *(
-                func.sum(case((members.c.status == each.value, 1), else_=0)).label(each.name)
+                func.sum(case((status == each.value, 1), else_=0)).label(each.name)
                 for each in CohortStatus
             ),
         )
