@@ -434,9 +434,10 @@ def dashboard(
     today: dt.date | None = None,
 ) -> Dashboard:
     """Per course and per organisation figures: one statement for the counts (per course and
-    organisation, per organisation, overall) and the medians, over the enrolment rows
-    computed once. `with_cohorts` adds `cohort_figures(courses, filters, today)`, counted in
-    the same statement from the same rows when no enrolment date narrows them."""
+    organisation; the distinct learners per organisation and overall, whose other figures are
+    the sums of those cells) and the medians, over the enrolment rows computed once.
+    `with_cohorts` adds `cohort_figures(courses, filters, today)`, counted in the same
+    statement from the same rows when no enrolment date narrows them."""
     # Materialised: read once for the three groupings below, not once per grouping.
     rows = (
         enrolment_rows(courses, filters.without("course", "status"), detail=False)
@@ -446,8 +447,10 @@ def dashboard(
     learners = func.count(rows.c.user_id.distinct())
     no_slug, no_org, no_count = cast(null(), String), cast(null(), Integer), cast(null(), Integer)
     per_cell = _counts(rows, rows.c.course_slug, rows.c.organisation_id, no_count)
-    per_org = _counts(rows, no_slug, rows.c.organisation_id, learners)
-    overall = _counts(rows, no_slug, no_org, learners)
+    # Per organisation and overall only the distinct learners are counted here: their
+    # other figures are the sums of the per-course cells, added up below.
+    per_org = select(no_slug, rows.c.organisation_id, *(no_count for _name in COUNTED), learners)
+    overall = select(no_slug, no_org, *(no_count for _name in COUNTED), learners)
     no_days = cast(null(), Float).label("median_days")
     no_part = cast(null(), String).label("part")
     counts = [
@@ -505,6 +508,9 @@ def dashboard(
     by_course = {slug: Figures() for slug in courses}
     by_org: dict[int | None, Figures] = {}
     total = Figures()
+    cells_of_org: dict[int | None, Figures] = {}
+    learners_of_org: dict[int | None, int] = {}
+    all_learners = 0
     found_medians = []
     found_cohorts = {}
     for row in db.session.execute(union_all(*counts, *medians, *cohorts)).all():
@@ -522,15 +528,23 @@ def dashboard(
         if kind.startswith("m-"):
             found_medians.append((kind, row["part"], row["median_days"]))
             continue
-        figures = _figures(row)
         if kind == "cell":
+            figures = _figures(row)
             by_course[row["course_slug"]].add(figures)
+            cells_of_org.setdefault(row["organisation_id"], Figures()).add(figures)
         elif kind == "org":
-            figures.learners = int(row["learners"])
-            by_org[row["organisation_id"]] = figures
-        elif row["enrolled"]:
-            figures.learners = int(row["learners"])
-            total = figures
+            learners_of_org[row["organisation_id"]] = int(row["learners"])
+        else:
+            all_learners = int(row["learners"])
+    # Assembled after the loop: UNION ALL promises no order of its parts' rows.
+    for organisation_id, learners_count in learners_of_org.items():
+        figures = cells_of_org[organisation_id]
+        figures.learners = learners_count
+        by_org[organisation_id] = figures
+    if all_learners:
+        for figures in cells_of_org.values():
+            total.add(figures)
+        total.learners = all_learners
     for kind, part, median_days in found_medians:
         if kind == "m-course":
             by_course[part].median_days = float(median_days)
