@@ -363,6 +363,7 @@ class Dashboard:
     courses: list[tuple[Course, Figures]]
     organisations: list[OrganisationFigures]
     total: Figures = field(default_factory=Figures)
+    cohorts: list[CohortFigures] | None = None  # with_cohorts: as `cohort_figures` gives them
 
 
 def _days_between(start, end):
@@ -411,14 +412,32 @@ def _medians(rows, partition) -> Select:
     )
 
 
+# The cohort counts ride in the dashboard's statement in the columns of these Figures
+# fields (after "enrolled", which holds the members): see `dashboard`.
+COHORT_AS_COUNTED = (
+    CohortStatus.NOT_STARTED,
+    CohortStatus.IN_PROGRESS,
+    CohortStatus.COMPLETED,
+    CohortStatus.OVERDUE,
+)
+
+
 def _figures(row) -> Figures:
     return Figures(**{name: int(row[name] or 0) for name in COUNTED})
 
 
-def dashboard(courses: Mapping[str, Course], filters: Filters = Filters()) -> Dashboard:
+def dashboard(
+    courses: Mapping[str, Course],
+    filters: Filters = Filters(),
+    *,
+    with_cohorts: bool = False,
+    today: dt.date | None = None,
+) -> Dashboard:
     """Per course and per organisation figures: one statement for the counts (per course and
-    organisation, per organisation, overall) and the medians, over the enrolment rows
-    computed once."""
+    organisation; the distinct learners per organisation and overall, whose other figures are
+    the sums of those cells) and the medians, over the enrolment rows computed once.
+    `with_cohorts` adds `cohort_figures(courses, filters, today)`, counted in the same
+    statement from the same rows when no enrolment date narrows them."""
     # Materialised: read once for the three groupings below, not once per grouping.
     rows = (
         enrolment_rows(courses, filters.without("course", "status"), detail=False)
@@ -428,8 +447,10 @@ def dashboard(courses: Mapping[str, Course], filters: Filters = Filters()) -> Da
     learners = func.count(rows.c.user_id.distinct())
     no_slug, no_org, no_count = cast(null(), String), cast(null(), Integer), cast(null(), Integer)
     per_cell = _counts(rows, rows.c.course_slug, rows.c.organisation_id, no_count)
-    per_org = _counts(rows, no_slug, rows.c.organisation_id, learners)
-    overall = _counts(rows, no_slug, no_org, learners)
+    # Per organisation and overall only the distinct learners are counted here: their
+    # other figures are the sums of the per-course cells, added up below.
+    per_org = select(no_slug, rows.c.organisation_id, *(no_count for _name in COUNTED), learners)
+    overall = select(no_slug, no_org, *(no_count for _name in COUNTED), learners)
     no_days = cast(null(), Float).label("median_days")
     no_part = cast(null(), String).label("part")
     counts = [
@@ -453,25 +474,77 @@ def dashboard(courses: Mapping[str, Course], filters: Filters = Filters()) -> Da
         )
     ]
 
+    # Without a date filter the rows are every enrolment of the members in scope (of the
+    # cohort filtered on), so each member's status is read from them, not computed again.
+    shared = with_cohorts and filters.enrolled_from is None and filters.enrolled_to is None
+    cohorts = []
+    if shared:
+        members = _cohort_members(
+            courses,
+            filters,
+            rows.c.status,
+            rows,
+            and_(
+                rows.c.user_id == CohortMember.user_id,
+                rows.c.course_slug == CohortCourse.course_slug,
+            ),
+        ).subquery("members")
+        counted = _cohort_counts(members, today)
+        cohorts.append(
+            select(
+                members.c.course_slug,
+                members.c.cohort_id,
+                func.count(),
+                *(counted[each] for each in COHORT_AS_COUNTED),
+                no_count,
+                no_count,
+                no_count,
+                literal("cohort").label("kind"),
+                no_days,
+                no_part,
+            ).group_by(members.c.cohort_id, members.c.course_slug)
+        )
+
     by_course = {slug: Figures() for slug in courses}
     by_org: dict[int | None, Figures] = {}
     total = Figures()
+    cells_of_org: dict[int | None, Figures] = {}
+    learners_of_org: dict[int | None, int] = {}
+    all_learners = 0
     found_medians = []
-    for row in db.session.execute(union_all(*counts, *medians)).all():
+    found_cohorts = {}
+    for row in db.session.execute(union_all(*counts, *medians, *cohorts)).all():
         row = row._mapping
         kind = row["kind"]
+        if kind == "cohort":
+            found_cohorts[(row["organisation_id"], row["course_slug"])] = (
+                int(row["enrolled"]),
+                {
+                    each: int(row[name] or 0)
+                    for each, name in zip(COHORT_AS_COUNTED, COUNTED[1:], strict=False)
+                },
+            )
+            continue
         if kind.startswith("m-"):
             found_medians.append((kind, row["part"], row["median_days"]))
             continue
-        figures = _figures(row)
         if kind == "cell":
+            figures = _figures(row)
             by_course[row["course_slug"]].add(figures)
+            cells_of_org.setdefault(row["organisation_id"], Figures()).add(figures)
         elif kind == "org":
-            figures.learners = int(row["learners"])
-            by_org[row["organisation_id"]] = figures
-        elif row["enrolled"]:
-            figures.learners = int(row["learners"])
-            total = figures
+            learners_of_org[row["organisation_id"]] = int(row["learners"])
+        else:
+            all_learners = int(row["learners"])
+    # Assembled after the loop: UNION ALL promises no order of its parts' rows.
+    for organisation_id, learners_count in learners_of_org.items():
+        figures = cells_of_org[organisation_id]
+        figures.learners = learners_count
+        by_org[organisation_id] = figures
+    if all_learners:
+        for figures in cells_of_org.values():
+            total.add(figures)
+        total.learners = all_learners
     for kind, part, median_days in found_medians:
         if kind == "m-course":
             by_course[part].median_days = float(median_days)
@@ -491,10 +564,17 @@ def dashboard(courses: Mapping[str, Course], filters: Filters = Filters()) -> Da
         (OrganisationFigures(key, names.get(key), figures) for key, figures in by_org.items()),
         key=lambda o: (o.id is None, (o.name or "").casefold()),
     )
+    if shared:
+        cohort_list = _cohorts_in_order(courses, found_cohorts)
+    elif with_cohorts:
+        cohort_list = cohort_figures(courses, filters, today)
+    else:
+        cohort_list = None
     return Dashboard(
         courses=[(courses[slug], figures) for slug, figures in by_course.items()],
         organisations=organisations,
         total=total,
+        cohorts=cohort_list,
     )
 
 
@@ -518,37 +598,61 @@ class CohortFigures:
         return done * 100 // self.members if self.members else 0
 
 
-def cohort_figures(
-    courses: Mapping[str, Course], filters: Filters = Filters(), today: dt.date | None = None
-) -> list[CohortFigures]:
-    """Per cohort and course: how many members finished, are on their way, have not started
-    or are overdue on `today`; a member not enrolled yet counts as not started. One statement;
-    only members in the viewer's scope count, and a cohort with none of them is left out."""
-    # A member with no enrolment (outer join) is "not started", as in `status_case`. Each
-    # member's status is computed once, in the inner query, then counted.
-    _lessons, _quizzes, started = _done_steps(courses)
-    progress = status_case(Enrolment.completed_at.is_not(None), started)
+def _cohort_members(
+    courses: Mapping[str, Course], filters: Filters, progress, enrolments, on
+) -> Select:
+    """Each member in scope of each cohort course with its `status_case` (`progress`, from
+    `enrolments` outer-joined `on` the member and course: NULL, not enrolled yet)."""
     members = (
         select(
             CohortCourse.cohort_id,
             CohortCourse.course_slug,
             CohortCourse.due_on,
-            cohort_status_case(CohortCourse.due_on, today or today_utc(), progress).label("status"),
+            progress.label("progress"),
         )
         .join(CohortMember, CohortMember.cohort_id == CohortCourse.cohort_id)
         .join(User, User.id == CohortMember.user_id)
-        .outerjoin(
+        .outerjoin(enrolments, on)
+        .where(CohortCourse.course_slug.in_(list(courses)), User.deleted_at.is_(None))
+    )
+    if filters.cohort is not None:
+        members = members.where(CohortCourse.cohort_id == filters.cohort)
+    return _in_scope(members, filters)
+
+
+def _cohort_counts(members, today: dt.date | None) -> dict[CohortStatus, ColumnElement]:
+    status = cohort_status_case(members.c.due_on, today or today_utc(), members.c.progress)
+    return {
+        each: func.sum(case((status == each.value, 1), else_=0)).label(each.name)
+        for each in CohortStatus
+    }
+
+
+def cohort_figures(
+    courses: Mapping[str, Course], filters: Filters = Filters(), today: dt.date | None = None
+) -> list[CohortFigures]:
+    """Per cohort and course: how many members finished, are on their way, have not started
+    or are overdue on `today`; a member not enrolled yet counts as not started. One statement;
+    only members in the viewer's scope count, and a cohort with none of them is left out.
+    (`dashboard(..., with_cohorts=True)` gives the same list from its own statement.)"""
+    # A member with no enrolment (outer join) is "not started", as in `status_case`. Each
+    # member's progress (its EXISTS subqueries) is computed once, in a materialised inner
+    # query: inlined, the databases evaluated them again for each use of the status below.
+    _lessons, _quizzes, started = _done_steps(courses)
+    members = (
+        _cohort_members(
+            courses,
+            filters,
+            status_case(Enrolment.completed_at.is_not(None), started),
             Enrolment,
             and_(
                 Enrolment.user_id == CohortMember.user_id,
                 Enrolment.course_slug == CohortCourse.course_slug,
             ),
         )
-        .where(CohortCourse.course_slug.in_(list(courses)), User.deleted_at.is_(None))
+        .cte("members")
+        .prefix_with("MATERIALIZED")
     )
-    if filters.cohort is not None:
-        members = members.where(CohortCourse.cohort_id == filters.cohort)
-    members = _in_scope(members, filters).cte("members")
     query = (
         select(
             Cohort.id,
@@ -556,10 +660,7 @@ def cohort_figures(
             members.c.course_slug,
             members.c.due_on,
             func.count().label("members"),
-            *(
-                func.sum(case((members.c.status == each.value, 1), else_=0)).label(each.name)
-                for each in CohortStatus
-            ),
+            *_cohort_counts(members, today).values(),
         )
         .join(Cohort, Cohort.id == members.c.cohort_id)
         .group_by(Cohort.id, Cohort.name, members.c.course_slug, members.c.due_on)
@@ -575,6 +676,37 @@ def cohort_figures(
             counts={each: int(getattr(row, each.name) or 0) for each in CohortStatus},
         )
         for row in db.session.execute(query)
+    ]
+
+
+def _cohorts_in_order(
+    courses: Mapping[str, Course], found: dict[tuple[int, str], tuple[int, dict]]
+) -> list[CohortFigures]:
+    """CohortFigures for the (cohort, course) counts `found`, named and ordered as
+    `cohort_figures` orders them (by due date, none last, then cohort name and course)."""
+    if not found:
+        return []
+    query = (
+        select(Cohort.id, Cohort.name, CohortCourse.course_slug, CohortCourse.due_on)
+        .join(Cohort, Cohort.id == CohortCourse.cohort_id)
+        .where(
+            CohortCourse.cohort_id.in_(sorted({cohort_id for cohort_id, _slug in found})),
+            CohortCourse.course_slug.in_(list(courses)),
+        )
+        .order_by(CohortCourse.due_on.is_(None), CohortCourse.due_on, Cohort.name)
+        .order_by(CohortCourse.course_slug)
+    )
+    return [
+        CohortFigures(
+            cohort_id=row.id,
+            cohort=row.name,
+            course=courses[row.course_slug],
+            due_on=row.due_on,
+            members=found[(row.id, row.course_slug)][0],
+            counts=found[(row.id, row.course_slug)][1],
+        )
+        for row in db.session.execute(query)
+        if (row.id, row.course_slug) in found
     ]
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from learnapp.admin.reports import Filters, cohort_figures, enrolment_rows
+from learnapp.admin.reports import Filters, cohort_figures, dashboard, enrolment_rows
 from learnapp.catalogue import catalogue
 from learnapp.cohorts import service
 from learnapp.cohorts.rules import CohortStatus, cohort_status, urgency
@@ -121,3 +121,28 @@ def test_cohort_status_in_python_and_in_sql_agree(app, make_user, make_cohort):
         CohortStatus.NOT_STARTED: 2,
     }
     assert statuses["No date"] == statuses["Due later"]
+
+    # The dashboard counts the same figures in its own statement, from its enrolment rows
+    # (with an enrolment date filter it asks `cohort_figures`).
+    organisation = people["finished"].organisation_id
+    for filters in (
+        Filters(),
+        Filters(cohort=past.id),
+        Filters(organisation=organisation, scope=frozenset({organisation})),
+        Filters(scope=frozenset({organisation + 1})),
+        Filters(enrolled_from=today),
+    ):
+        shown = dashboard(courses, filters, with_cohorts=True, today=today).cohorts
+        assert shown == cohort_figures(courses, filters, today), filters
+    everything = dashboard(courses, Filters(), with_cohorts=True, today=today).cohorts
+    assert [(f.cohort, f.members) for f in everything] == [
+        ("Past due", 5),
+        ("Due later", 5),
+        ("No date", 5),
+    ]
+    assert everything[0].counts == {
+        CohortStatus.NOT_STARTED: 0,
+        CohortStatus.IN_PROGRESS: 0,
+        CohortStatus.COMPLETED: 2,
+        CohortStatus.OVERDUE: 3,
+    }

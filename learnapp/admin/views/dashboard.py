@@ -31,14 +31,15 @@ def dashboard():
     form = filter_form()
     filters = form.filters()
     courses = catalogue().courses
+    data = reports.dashboard(courses, filters, with_cohorts=True)
     return render_template(
         "admin/dashboard.html",
         form=form,
         filters=filters,
-        data=reports.dashboard(courses, filters),
+        data=data,
         organisation_name=_organisation_name(filters),
         cohort_name=dict(form.cohort.choices).get(str(filters.cohort)) if filters.cohort else None,
-        cohorts=reports.cohort_figures(courses, filters),
+        cohorts=data.cohorts,
         failed_issues=certificates.failed_issues(courses) if current_user.is_admin else [],
     ), filters_status(form)
 
