@@ -5,6 +5,7 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, flash, render_template, request, session
+from flask.sessions import NullSession
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -44,6 +45,8 @@ def render_error(error: HTTPException):
     code = error.code or 500
     title, default = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     detail = error.description if isinstance(error.description, DomainMessage) else default
+    if isinstance(session, NullSession):  # a sessionless path: no page, which needs a session
+        return Response(f"{code} {title}\n", code, mimetype="text/plain")
     return render_template("errors/error.html", code=code, title=title, detail=detail), code
 
 

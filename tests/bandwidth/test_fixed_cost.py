@@ -75,3 +75,12 @@ def test_a_page_still_gets_its_session(client, login_as):
     login_as()
     page = client.get("/me")
     assert page.status_code == 200 and "Log out" in page.get_data(as_text=True)
+
+
+def test_a_refused_healthz_request_gets_a_plain_error_not_a_server_error(client, login_as):
+    # The error page needs a session (its forms carry a CSRF token); /healthz has none.
+    login_as()
+    for response in (client.get("/healthz?\x00="), client.post("/healthz")):
+        assert response.status_code in (400, 405), response.status_code
+        assert response.mimetype == "text/plain"
+        assert "Set-Cookie" not in response.headers
