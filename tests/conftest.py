@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 
 from learnapp import create_app
 from learnapp.extensions import db
-from learnapp.models import Certificate
+from learnapp.models import Certificate, Organisation
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITE_COURSES = FIXTURES / "site" / "courses"
@@ -253,6 +253,16 @@ def finish_course(client) -> Certificate:
     client.submit(f"{COURSE}/working-together/complete")
     pass_quiz(client)
     return db.session.scalar(db.select(Certificate))
+
+
+def manager(make_user, email: str, organisation: str):
+    """A partner manager of the (existing) organisation of that name."""
+    user = make_user(role="manager", email=email, name=f"Focal point {organisation}")
+    user.managed_organisations = [
+        db.session.scalar(db.select(Organisation).filter_by(name=organisation))
+    ]
+    db.session.commit()
+    return user
 
 
 def forge(signed: str) -> str:

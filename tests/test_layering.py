@@ -164,3 +164,20 @@ def test_only_views_call_the_use_cases_on_top(path):
     on_top = ours(imports(path)) & ON_TOP
     is_view = path.name == "views.py" or path.parent.name == "views"
     assert not on_top or is_view, f"{module_name(path)} imports {on_top}"
+
+
+TESTS = Path(__file__).parent
+
+
+@pytest.mark.parametrize(
+    "path", sorted(TESTS.rglob("test_*.py")), ids=lambda p: str(p.relative_to(TESTS))
+)
+def test_test_modules_do_not_import_each_other(path):
+    """Shared test helpers live in conftest.py or a helper module, never in a test module."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    assert not {name for name in found if name.rsplit(".", 1)[-1].startswith("test_")}

@@ -23,8 +23,7 @@ from learnapp.models import (
     PasswordReset,
     User,
 )
-from tests.admin.test_partner_managers import manager
-from tests.conftest import COURSE, PASSWORD
+from tests.conftest import COURSE, PASSWORD, manager
 from tests.mail.conftest import smtp, text_part  # noqa: F401 - the real SMTP server fixture
 
 NEW = {"password": "a brand new password", "confirm": "a brand new password"}

@@ -16,9 +16,9 @@ from learnapp.admin import imports
 from learnapp.catalogue import catalogue
 from learnapp.cohorts import service as cohorts
 from learnapp.extensions import db
-from learnapp.models import AuditEvent, Certificate, Organisation, Role, User
+from learnapp.models import AuditEvent, Certificate, Role, User
 from tests.admin.conftest import finish
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, manager
 
 EVERYONE = {"learner", "trainer", "manager_a", "manager_b", "admin"}
 REPORTS = {"manager_a", "admin"}  # manager A's own learner; manager B gets 404
@@ -67,15 +67,6 @@ MATRIX = {
     ("POST", "/admin/cohorts/{cohort}/members"): REPORTS,
     ("POST", "/admin/cohorts/{cohort}/members/{learner}/remove"): REPORTS,
 }
-
-
-def manager(make_user, email: str, organisation: str) -> User:
-    user = make_user(role="manager", email=email, name=f"Focal point {organisation}")
-    user.managed_organisations = [
-        db.session.scalar(db.select(Organisation).filter_by(name=organisation))
-    ]
-    db.session.commit()
-    return user
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from learnapp import health
 from learnapp.extensions import db
-from tests.security.test_storage_errors import Breakage
+from tests.storage import Breakage
 
 
 @contextmanager

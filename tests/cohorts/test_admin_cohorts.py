@@ -13,8 +13,7 @@ from learnapp.catalogue import catalogue
 from learnapp.extensions import db
 from learnapp.models import AuditEvent, Cohort, CohortMember, Enrolment, Organisation, now_utc
 from tests.admin.conftest import LESSONS, do_lessons, finish
-from tests.admin.test_partner_managers import manager
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, manager
 
 DAY = dt.timedelta(days=1)
 

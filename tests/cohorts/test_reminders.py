@@ -15,7 +15,7 @@ from learnapp.extensions import db
 from learnapp.mail.sender import MailServer, drain
 from learnapp.models import Cohort, DueReminder, now_utc
 from tests.admin.conftest import finish
-from tests.admin.test_partner_managers import manager
+from tests.conftest import manager
 from tests.mail import conftest as mail_fixtures
 from tests.mail.conftest import html_part, text_part
 
