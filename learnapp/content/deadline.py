@@ -3,15 +3,21 @@
 Rendering Markdown cannot be made to check a clock, and a worker's request thread
 cannot take a signal, so a timer thread raises `OutOfTime` asynchronously in the working
 thread (`PyThreadState_SetAsyncExc`): the work stops at its next Python instruction.
+
+That instruction may belong to a finaliser or a weakref callback, which cannot raise:
+Python passes the exception to `sys.unraisablehook` and carries on. So the hook is
+wrapped, once, to raise it again in that thread, a moment later, while its budget is armed.
 """
 
 from __future__ import annotations
 
 import ctypes
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 _set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
 
@@ -20,29 +26,67 @@ class OutOfTime(BaseException):  # noqa: N818 - not an error of the code: a budg
     """The deadline passed; a BaseException so that `except Exception` lets it through."""
 
 
+class _Budget:
+    def __init__(self) -> None:
+        self.thread = ctypes.c_ulong(threading.get_ident())
+        self.lock = threading.Lock()
+        self.armed = True
+        self.fired = False
+
+    def fire(self) -> None:
+        with self.lock:
+            if self.armed:
+                self.fired = True
+                _set_async_exc(self.thread, ctypes.py_object(OutOfTime))
+
+    def fire_soon(self) -> None:
+        """Fire from another thread, a moment later: fired from here it would land in here."""
+        timer = threading.Timer(0.005, self.fire)
+        timer.daemon = True
+        timer.start()
+
+    def disarm(self) -> None:
+        with self.lock:
+            self.armed = False
+            if self.fired:
+                _set_async_exc(self.thread, None)  # not delivered yet: it must not land later
+
+
+_budgets: dict[int, _Budget] = {}  # by thread id: the budget that thread is working under
+
+
+def _reraise_swallowed(unraisable, previous=None) -> None:
+    budget = _budgets.get(threading.get_ident())
+    if budget is not None and budget.fired and issubclass(unraisable.exc_type, OutOfTime):
+        budget.fire_soon()  # swallowed by a finaliser: deliver it again once that returns
+    else:
+        previous(unraisable)
+
+
+def _wrap_unraisablehook() -> None:
+    hook = sys.unraisablehook
+    if getattr(hook, "func", None) is not _reraise_swallowed:
+        sys.unraisablehook = partial(_reraise_swallowed, previous=hook)
+
+
 @contextmanager
 def deadline(at: float) -> Iterator[None]:
     """Raise OutOfTime in the block once `time.monotonic()` passes `at`."""
-    thread = ctypes.c_ulong(threading.get_ident())
-    lock = threading.Lock()
-    state = {"armed": True, "fired": False}
-
-    def fire() -> None:
-        with lock:
-            if state["armed"]:
-                state["fired"] = True
-                _set_async_exc(thread, ctypes.py_object(OutOfTime))
-
-    timer = threading.Timer(max(at - time.monotonic(), 0.0), fire)
+    _wrap_unraisablehook()
+    budget = _Budget()
+    outer = _budgets.get(threading.get_ident())
+    _budgets[threading.get_ident()] = budget
+    timer = threading.Timer(max(at - time.monotonic(), 0.0), budget.fire)
     timer.daemon = True
     timer.start()
     try:
         yield
     finally:
-        with lock:
-            state["armed"] = False
+        budget.disarm()
         timer.cancel()
-        if state["fired"]:
-            _set_async_exc(thread, None)  # not delivered yet: it must not land later
-    if state["fired"]:
+        if outer is None:
+            del _budgets[threading.get_ident()]
+        else:
+            _budgets[threading.get_ident()] = outer
+    if budget.fired:
         raise OutOfTime
