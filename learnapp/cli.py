@@ -12,7 +12,6 @@ from pathlib import Path
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
-from flask_migrate.cli import db as db_group
 
 from learnapp.config import served_address
 from learnapp.extensions import db
@@ -30,7 +29,36 @@ def main() -> None:
     """LearnApp: courses from Markdown, quizzes and verifiable certificates."""
 
 
-@db_group.command("backup")
+class MigrationCommands(click.Group):
+    """Flask-Migrate's commands, imported only when one runs: they bring Alembic."""
+
+    def _migrate_commands(self) -> dict[str, click.Command]:
+        from flask_migrate.cli import db as migrate_group
+
+        return migrate_group.commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self._migrate_commands(), *self.commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self.commands.get(name) or self._migrate_commands().get(name)
+
+
+@main.group("db", cls=MigrationCommands)
+@click.option("-d", "--directory", default=None, help="Migration script directory.")
+@click.option("-x", "--x-arg", multiple=True, help="Arguments for custom env.py scripts.")
+@with_appcontext
+def db_commands(directory, x_arg) -> None:
+    """Perform database migrations."""
+    from flask import current_app, g
+
+    from learnapp import init_migrations
+
+    init_migrations(current_app)
+    g.directory, g.x_arg = directory, x_arg  # as Flask-Migrate's own group: read by its config
+
+
+@db_commands.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def db_backup(path: Path) -> None:
