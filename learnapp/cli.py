@@ -278,14 +278,14 @@ def certificates_backfill_credentials() -> None:
 @main.command()
 @click.option("--host", default=lambda: served_address()[0], show_default="HOST or 127.0.0.1")
 @click.option("--port", type=int, default=lambda: served_address()[1], show_default="PORT or 5000")
-@click.option("--workers", type=int, default=None, help="Default: 2 × CPUs + 1, at most 8.")
-@click.option("--threads", type=int, default=4, show_default=True)
+@click.option("--workers", type=int, default=None, help="Default: one per CPU, 2 to 8.")
+@click.option("--threads", type=int, default=None, help="Default: 8 per worker.")
 def serve(host, port, workers, threads) -> None:
     """Serve the app with gunicorn (production server)."""
     from flask.cli import ScriptInfo
 
     from learnapp.doctor import base_url_problems
-    from learnapp.server import run_gunicorn
+    from learnapp.server import DEFAULT_THREADS, run_gunicorn
 
     # The workers derive the base URL (when unset) and the trusted hosts from these.
     os.environ["HOST"], os.environ["PORT"] = host, str(port)
@@ -296,7 +296,7 @@ def serve(host, port, workers, threads) -> None:
         click.secho("  Set LEARNAPP_BASE_URL to the address readers open.", err=True, fg="red")
     if app.config.get("BASE_URL_DERIVED"):
         click.echo(f"LEARNAPP_BASE_URL is not set: links and certificates use {base_url}", err=True)
-    run_gunicorn(host=host, port=port, workers=workers, threads=threads)
+    run_gunicorn(host=host, port=port, workers=workers, threads=threads or DEFAULT_THREADS)
 
 
 @main.command()
