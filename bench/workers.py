@@ -9,7 +9,6 @@ lesson-page request file (2 s warm-up, WRK_DURATION s). Prints req/s per run and
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 from pathlib import Path
