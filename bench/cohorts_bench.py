@@ -60,19 +60,21 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
 
-    from learnapp import create_app
+    from learnapp import create_app, init_migrations
     from learnapp.catalogue import catalogue
     from learnapp.extensions import db
 
-    app = create_app(
-        {
-            "DATABASE_URL": args.database_url,
-            "COURSES_DIR": str(args.content / "courses"),
-            "QUIZZES_DIR": str(args.content / "quizzes"),
-            "SECRET_KEY": "bench",
-            "RATELIMIT_ENABLED": False,
-            "CONTENT_RELOAD_SECONDS": 3600.0,
-        }
+    app = init_migrations(
+        create_app(
+            {
+                "DATABASE_URL": args.database_url,
+                "COURSES_DIR": str(args.content / "courses"),
+                "QUIZZES_DIR": str(args.content / "quizzes"),
+                "SECRET_KEY": "bench",
+                "RATELIMIT_ENABLED": False,
+                "CONTENT_RELOAD_SECONDS": 3600.0,
+            }
+        )
     )
     with app.app_context():
         from flask_migrate import upgrade

@@ -65,7 +65,7 @@ def main() -> None:
     from aiosmtpd.controller import Controller
     from sqlalchemy import text, update
 
-    from learnapp import create_app
+    from learnapp import create_app, init_migrations
     from learnapp.extensions import db
     from learnapp.mail import service
     from learnapp.mail.message import build
@@ -93,7 +93,7 @@ def main() -> None:
         "QUIZZES_DIR": str(ROOT / "tests" / "fixtures" / "site" / "quizzes"),
     }
     environment = dict(os.environ, **{f"LEARNAPP_{k}": v for k, v in config.items()})
-    app = create_app(config)
+    app = init_migrations(create_app(config))
     server = MailServer.from_url(config["MAIL_URL"])
 
     def queue(n: int) -> None:

@@ -32,15 +32,16 @@ WHY = {
     ),
     "anonymous_pages": (
         "The page is rendered once per content version and language and then shared: 0 "
-        "templates rendered and 0 SQL statements per request (tests/catalogue/"
-        "test_shared_pages.py counts them). What is left cannot be shared between "
-        "visitors: opening the signed session cookie (itsdangerous: HMAC key derivation "
-        "and check), the visitor's own CSRF token (one more HMAC), the locale from the "
-        "profile, session or Accept-Language, the course languages the visitor chose, "
-        "Flask-WTF's hook and werkzeug's request and response objects (profile below: no "
-        "single frame dominates). (c) does none of it. What would meet it: serve anonymous "
-        "pages without a session cookie (a CSRF token only on the forms that need one, "
-        "fetched with them), so that the whole response, compressed, could be shared."
+        "templates rendered and 0 SQL statements per request "
+        "(tests/catalogue/test_shared_pages.py counts them). Since issue 18's second pass "
+        "a hit also skips the cookie's HMAC check (cookies verified once per worker), the "
+        "user load (no user id in the session) and the CSRF token's signing (once per "
+        "worker and session): in-process 1.04x (c). What is left through gunicorn: the "
+        "session cookie's decoding, the locale, the limiter's hook, the security headers "
+        "and werkzeug's request and response objects. What would meet it with certainty: "
+        "serve anonymous pages without a session cookie (a CSRF token only on the forms "
+        "that need one, fetched with them), so that the whole response, compressed, could "
+        "be shared."
     ),
     "lesson_rps": (
         "(d) is one read, one upsert and a bare template (~1.4 ms CPU). Since issue 18 the "
@@ -99,28 +100,32 @@ WHY = {
         "cursor (yield_per)."
     ),
     "check": (
-        "`learnapp courses check` starts the whole app (Flask, SQLAlchemy, Alembic, "
-        "extensions: ~1 s) before it renders; in-process, loading the catalogue costs about "
-        "the same as the bare render. What would meet it: import only learnapp.content in "
-        "the `courses` commands (a FlaskGroup without create_app for them), or judge the "
-        "in-process figure."
+        "Since issue 18's second pass the `courses` commands build the configuration only "
+        "(no extensions, models or blueprints; the package no longer imports them), which "
+        "took the command from ~3.8x to ~1.7x. What is left: Flask, click and the content "
+        "libraries' imports, and the loader itself, which does more than the bare render "
+        "(front matter, links, quizzes, complexity limits, the render-time budget): "
+        "in-process ~1.5x the bare render. Meeting 1.3x needs the loader's own cost down "
+        "(e.g. one Markdown instance reset per file rather than built per file)."
     ),
     "ready": (
-        "`learnapp serve` imports Flask, SQLAlchemy, Alembic (via Flask-Migrate in cli.py), "
-        "the limiter and the models in the master (~0.9 s on a quiet core), then each worker "
-        "builds the app; a loaded machine adds more. What would meet it: import flask_migrate "
-        "only inside the `db` commands (saves ~0.2-0.4 s and ~10 MiB in the master) and "
-        "leave the models out of cli.py's imports. (gunicorn preload_app was measured: it "
-        "makes a restarted worker ready at once, but not the first start.)"
+        "`learnapp serve` imports Flask, SQLAlchemy, the limiter and the models in the "
+        "master, builds the app there (for the base-URL checks), then forks the worker, "
+        "which builds it again (~0.06 s: the imports are shared). Since issue 18's second "
+        "pass serving imports neither Alembic (the `db` commands bind Flask-Migrate) nor "
+        "pyld, requests and lxml (signing imports them), and makes no Argon2 hash at "
+        "import: ~0.7x of the time before. A loaded machine adds the rest. (gunicorn "
+        "preload_app was measured: it makes a restarted worker ready at once, but not the "
+        "first start.)"
     ),
     "memory": (
         "RSS of a forked worker counts the pages it shares with the master and the other "
-        "workers (Flask + SQLAlchemy + Alembic + Babel + limiter + psycopg: ~70 MiB of "
-        "imports). A fresh worker's own memory (USS) is ~37 MiB; after sustained traffic "
-        "reference counting has copied most shared pages and USS reaches ~56-59 MiB (see "
-        "the web section), which is what one more worker really costs. RSS <= 60 MiB would "
-        "need fewer imports: no Alembic in the server (-10 MiB), psycopg only on PostgreSQL, "
-        "the Redis client only when configured."
+        "workers. Since issue 18's second pass Alembic, pyld, requests and lxml are no "
+        "longer imported to serve (-15 MiB). The floor of the stack, measured in fresh "
+        "interpreters: Python 11 MiB RSS, with Flask 30 MiB, with Flask-SQLAlchemy 50 MiB; "
+        "Babel, the limiter, cryptography (the issuer key) and Markdown add the rest. So "
+        "RSS <= 60 MiB is out of reach while the server uses Flask and SQLAlchemy's ORM. A "
+        "fresh worker's own memory (USS), what one more worker really costs, is ~30 MiB."
     ),
 }
 

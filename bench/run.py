@@ -190,8 +190,9 @@ def start_yardstick(name: str, database_url: str, page_bytes: int, pdf_bytes: in
         "YS_BYTES": str(pdf_bytes),
     }
     subprocess.run([PY, str(BENCH / "yardstick.py"), "init"], env={**os.environ, **env}, check=True)
+    # The app logs each request (learnapp serve: accesslog "-"); the same settings here.
     cmd = [PY, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4"]
-    cmd += ["-b", f"{HOST}:{port}", "--chdir", str(BENCH), "yardstick:app"]
+    cmd += ["--access-logfile", "-", "-b", f"{HOST}:{port}", "--chdir", str(BENCH), "yardstick:app"]
     process = start(cmd, env, log)
     wait_ready(port, "/bytes")
     return Server(name, port, process, log)

@@ -98,7 +98,7 @@ def seed(database_url: str, content: Path, learners: int, seed_value: int = 7) -
     from flask_migrate import upgrade
     from sqlalchemy import insert
 
-    from learnapp import create_app
+    from learnapp import create_app, init_migrations
     from learnapp.auth.service import hash_password
     from learnapp.catalogue import catalogue
     from learnapp.extensions import db
@@ -112,13 +112,15 @@ def seed(database_url: str, content: Path, learners: int, seed_value: int = 7) -
     )
 
     courses_dir, quizzes_dir = write_content(content)
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "COURSES_DIR": str(courses_dir),
-            "QUIZZES_DIR": str(quizzes_dir),
-            "SECRET_KEY": "bench",
-        }
+    app = init_migrations(
+        create_app(
+            {
+                "DATABASE_URL": database_url,
+                "COURSES_DIR": str(courses_dir),
+                "QUIZZES_DIR": str(quizzes_dir),
+                "SECRET_KEY": "bench",
+            }
+        )
     )
     rng = random.Random(seed_value)
     counts: dict[str, int] = {}

@@ -8,7 +8,6 @@ from collections.abc import Callable, Hashable
 
 from flask import Response, current_app, request, session
 from flask_babel import get_locale
-from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 
@@ -56,11 +55,8 @@ def shared_page(version: Hashable, render: Callable[[], str]) -> str:
     of the stored page and the visitor's own put in. Signed-in users, a visitor with a
     message to show, or a URL with unknown query parameters get `render()` itself.
     """
-    if (
-        current_user.is_authenticated
-        or "_flashes" in session
-        or not SHARED_QUERY.issuperset(request.args)
-    ):
+    # "_user_id" rather than current_user: an anonymous hit then loads no user at all.
+    if "_user_id" in session or "_flashes" in session or not SHARED_QUERY.issuperset(request.args):
         return render()
     key = (
         request.full_path,
@@ -69,11 +65,24 @@ def shared_page(version: Hashable, render: Callable[[], str]) -> str:
         version,
     )
     pages = current_app.extensions.setdefault("learnapp.shared_pages", {})
-    token = generate_csrf()  # the visitor's: the same one render() would put in
     if (stored := pages.get(key)) is not None:
-        return stored.replace(TOKEN_SLOT, token)
+        return stored.replace(TOKEN_SLOT, _visitor_token())
+    token = generate_csrf()  # the visitor's: the same one render() puts in
     page = render()
     if len(pages) >= MAX_SHARED_PAGES:
         pages.clear()
     pages[key] = page.replace(token, TOKEN_SLOT)
     return page
+
+
+def _visitor_token() -> str:
+    """The visitor's CSRF token, signed once per worker and session rather than per page
+    (an HMAC): while tokens do not expire (WTF_CSRF_TIME_LIMIT None), any signed one holds."""
+    if current_app.config["WTF_CSRF_TIME_LIMIT"] is not None or "csrf_token" not in session:
+        return generate_csrf()
+    tokens = current_app.extensions.setdefault("learnapp.csrf_tokens", {})
+    if (token := tokens.get(session["csrf_token"])) is None:
+        if len(tokens) >= MAX_SHARED_PAGES * 8:
+            tokens.clear()
+        token = tokens[session["csrf_token"]] = generate_csrf()
+    return token

@@ -8,15 +8,14 @@ import secrets
 import sqlite3
 import sys
 import unicodedata
+from functools import update_wrapper
 from pathlib import Path
 
 import click
-from flask.cli import FlaskGroup, with_appcontext
-from flask_migrate.cli import db as db_group
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from learnapp.config import served_address
-from learnapp.extensions import db
-from learnapp.models import Role, User
+from learnapp.roles import Role
 
 
 def _create_app():
@@ -30,11 +29,42 @@ def main() -> None:
     """LearnApp: courses from Markdown, quizzes and verifiable certificates."""
 
 
-@db_group.command("backup")
+class MigrationCommands(click.Group):
+    """Flask-Migrate's commands, imported only when one runs: they bring Alembic."""
+
+    def _migrate_commands(self) -> dict[str, click.Command]:
+        from flask_migrate.cli import db as migrate_group
+
+        return migrate_group.commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self._migrate_commands(), *self.commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self.commands.get(name) or self._migrate_commands().get(name)
+
+
+@main.group("db", cls=MigrationCommands)
+@click.option("-d", "--directory", default=None, help="Migration script directory.")
+@click.option("-x", "--x-arg", multiple=True, help="Arguments for custom env.py scripts.")
+@with_appcontext
+def db_commands(directory, x_arg) -> None:
+    """Perform database migrations."""
+    from flask import current_app, g
+
+    from learnapp import init_migrations
+
+    init_migrations(current_app)
+    g.directory, g.x_arg = directory, x_arg  # as Flask-Migrate's own group: read by its config
+
+
+@db_commands.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def db_backup(path: Path) -> None:
     """Write a consistent copy of the SQLite database to PATH, while the app runs."""
+    from learnapp.extensions import db
+
     url = db.engine.url
     if url.get_backend_name() != "sqlite":
         raise click.ClickException(
@@ -71,6 +101,7 @@ def users_create(email, name, role, organisation, password_stdin) -> None:
     """Create an account; the password is read from stdin or prompted."""
     from learnapp.auth import service
     from learnapp.auth.names import InvalidName
+    from learnapp.extensions import db
 
     if role == Role.MANAGER and not organisation:
         raise click.UsageError("a manager needs --organisation (the organisation managed)")
@@ -106,6 +137,8 @@ def users_create(email, name, role, organisation, password_stdin) -> None:
 def users_ensure_admin(email) -> None:
     """Create a first admin when there is none, printing its password once."""
     from learnapp.auth import service
+    from learnapp.extensions import db
+    from learnapp.models import User
 
     if db.session.scalar(db.select(User.id).where(User.role == Role.ADMIN).limit(1)):
         click.echo("An administrator exists already.")
@@ -116,6 +149,29 @@ def users_ensure_admin(email) -> None:
     click.echo("First administrator created. Note the password: it is shown only once.")
     click.echo(f"  e-mail:   {email}")
     click.echo(f"  password: {password}")
+
+
+def _configured_app():
+    from learnapp import configured_app
+
+    return configured_app()
+
+
+def with_configuration(command):
+    """Like with_appcontext (give the command with_appcontext=False), but `learnapp` builds
+    the app's configuration only: these commands read files, not the database, and
+    building the whole app was most of their time. An app given otherwise (a test's) is
+    used as it is."""
+
+    @click.pass_context
+    def run(ctx: click.Context, /, *args, **kwargs):
+        info = ctx.ensure_object(ScriptInfo)
+        if info.create_app is _create_app:
+            info.create_app = _configured_app
+        with info.load_app().app_context():
+            return ctx.invoke(command, *args, **kwargs)
+
+    return update_wrapper(run, command)
 
 
 @main.group()
@@ -132,10 +188,10 @@ def _content_dirs(courses_dir: str | None, quizzes_dir: str | None) -> tuple[str
     )
 
 
-@courses.command("check")
+@courses.command("check", with_appcontext=False)
 @click.option("--courses-dir", type=click.Path(file_okay=False), default=None)
 @click.option("--quizzes-dir", type=click.Path(file_okay=False), default=None)
-@with_appcontext
+@with_configuration
 def courses_check(courses_dir, quizzes_dir) -> None:
     """Validate all content: one `path:line: message` line per problem; exit 1 on errors."""
     from flask import current_app
@@ -181,8 +237,8 @@ def _certificate_template_problems(courses) -> list:
     return problems
 
 
-@courses.command("list")
-@with_appcontext
+@courses.command("list", with_appcontext=False)
+@with_configuration
 def courses_list() -> None:
     """Slug, title, languages (default first), status, lessons and quizzes of every course."""
     from flask import current_app
@@ -250,14 +306,14 @@ def certificates_backfill_credentials() -> None:
 @main.command()
 @click.option("--host", default=lambda: served_address()[0], show_default="HOST or 127.0.0.1")
 @click.option("--port", type=int, default=lambda: served_address()[1], show_default="PORT or 5000")
-@click.option("--workers", type=int, default=None, help="Default: 2 × CPUs + 1, at most 8.")
-@click.option("--threads", type=int, default=4, show_default=True)
+@click.option("--workers", type=int, default=None, help="Default: one per CPU, 2 to 8.")
+@click.option("--threads", type=int, default=None, help="Default: 8 per worker.")
 def serve(host, port, workers, threads) -> None:
     """Serve the app with gunicorn (production server)."""
     from flask.cli import ScriptInfo
 
     from learnapp.doctor import base_url_problems
-    from learnapp.server import run_gunicorn
+    from learnapp.server import DEFAULT_THREADS, run_gunicorn
 
     # The workers derive the base URL (when unset) and the trusted hosts from these.
     os.environ["HOST"], os.environ["PORT"] = host, str(port)
@@ -268,7 +324,7 @@ def serve(host, port, workers, threads) -> None:
         click.secho("  Set LEARNAPP_BASE_URL to the address readers open.", err=True, fg="red")
     if app.config.get("BASE_URL_DERIVED"):
         click.echo(f"LEARNAPP_BASE_URL is not set: links and certificates use {base_url}", err=True)
-    run_gunicorn(host=host, port=port, workers=workers, threads=threads)
+    run_gunicorn(host=host, port=port, workers=workers, threads=threads or DEFAULT_THREADS)
 
 
 @main.command()
@@ -285,6 +341,7 @@ def worker(once, interval) -> None:
 
     from flask import current_app
 
+    from learnapp.extensions import db
     from learnapp.mail.sender import InvalidMailURL, configured_server
     from learnapp.outbox import worker_name
     from learnapp.xapi.sender import InvalidXapiEndpoint, configured_lrs
@@ -319,6 +376,7 @@ def worker(once, interval) -> None:
 def _worker_round(app, server, lrs, name: str) -> None:
     from learnapp.catalogue import catalogue
     from learnapp.cohorts.reminders import send_due_reminders
+    from learnapp.extensions import db
     from learnapp.mail.reminders import send_reminders
     from learnapp.mail.sender import drain
     from learnapp.mail.service import purge_sent
@@ -386,6 +444,7 @@ def xapi_status() -> None:
 @with_appcontext
 def xapi_retry(row_id) -> None:
     """Queue the statements the LRS refused again (after fixing their cause)."""
+    from learnapp.extensions import db
     from learnapp.xapi import service
 
     count = service.retry_failed(row_id)

@@ -105,7 +105,9 @@ def check_migrations(app: Flask) -> Check:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    config = app.extensions["migrate"].migrate.get_config()
+    from learnapp import init_migrations
+
+    config = init_migrations(app).extensions["migrate"].migrate.get_config()
     heads = set(ScriptDirectory.from_config(config).get_heads())
     with db.engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())

@@ -15,7 +15,12 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # the command line: messages in the default language
         return languages[0]
-    if current_user.is_authenticated and current_user.language in languages:
+    # "_user_id" first: a visitor who has not signed in loads no user for it.
+    if (
+        "_user_id" in session
+        and current_user.is_authenticated
+        and current_user.language in languages
+    ):
         return current_user.language
     if session.get("lang") in languages:
         return session["lang"]

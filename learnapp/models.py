@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from learnapp.extensions import db
+from learnapp.roles import Role
 
 
 def now_utc() -> dt.datetime:
@@ -46,13 +47,6 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value
-
-
-class Role(enum.StrEnum):
-    LEARNER = "learner"
-    TRAINER = "trainer"
-    MANAGER = "manager"  # a partner's focal point: the reports of their organisations only
-    ADMIN = "admin"
 
 
 class OrganisationKind(enum.StrEnum):

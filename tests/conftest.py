@@ -18,7 +18,7 @@ import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 
-from learnapp import create_app
+from learnapp import create_app, init_migrations
 from learnapp.extensions import db
 from learnapp.models import Certificate, Organisation
 
@@ -81,7 +81,7 @@ def base_config(database_url: str, instance: Path) -> dict:
 def migrate_to_head(database_url: str, instance: Path) -> None:
     from flask_migrate import upgrade
 
-    app = create_app(base_config(database_url, instance))
+    app = init_migrations(create_app(base_config(database_url, instance)))
     with app.app_context():
         upgrade()
         db.engine.dispose()

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -35,7 +36,12 @@ from learnapp.xapi import service as xapi
 
 MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
-_DUMMY_HASH = _hasher.hash("not a real password, used to even out timing")
+
+
+@cache
+def _dummy_hash() -> str:
+    # Made on first use, not at import: one hash costs ~0.1 s of every process's start.
+    return _hasher.hash("not a real password, used to even out timing")
 
 
 class EmailTaken(Exception):
@@ -56,7 +62,8 @@ def hash_password(password: str) -> str:
 def verify_password(user: User | None, password: str) -> bool:
     """True if the password matches; takes as long for an unknown user."""
     try:
-        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and bool(user)
+        stored = user.password_hash if user else _dummy_hash()
+        return _hasher.verify(stored, password) and bool(user)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -1,6 +1,6 @@
 """Public pages: the catalogue, a course overview, course assets."""
 
-from flask import Blueprint, abort, render_template, send_file
+from flask import Blueprint, abort, render_template, send_file, session
 from flask_login import current_user
 
 from learnapp.caching import shared_page
@@ -25,7 +25,7 @@ def index():
 @bp.get("/courses/<course_slug>")
 def course(course_slug: str):
     course = reading_course(course_or_404(course_slug))
-    if not current_user.is_authenticated:
+    if "_user_id" not in session or not current_user.is_authenticated:  # the first: no user load
         return shared_page(
             (course.slug, course.version, course.language),
             lambda: render_template("catalogue/course.html", course=course, progress=None),

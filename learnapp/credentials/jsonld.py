@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
-from pyld import jsonld
-
 CONTEXTS_DIR = Path(__file__).parent / "contexts"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -55,6 +53,10 @@ def document_loader(extra: Mapping[str, dict] | None = None):
 
 def canonical_nquads(document: dict, loader=None) -> str:
     """RDFC-1.0 (formerly URDNA2015) canonical N-Quads of a JSON-LD document."""
+    # Imported here: pyld brings requests and lxml (~50 ms, several MiB) into every process
+    # that imports the certificates, and only signing and verifying need it.
+    from pyld import jsonld
+
     try:
         return jsonld.normalize(
             document,

@@ -3,6 +3,7 @@
 import sqlite3
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func
 
 from learnapp.extensions import db
@@ -156,3 +157,28 @@ def test_courses_list_names_every_language_of_a_course(runner, app):
     result = runner.invoke(args=["courses", "list"])
     origins = next(row for row in result.stdout.splitlines() if row.startswith("origins-"))
     assert origins.split()[-4:] == ["en,ar,fr", "published", "5", "2"]
+
+
+@pytest.mark.parametrize("command", [["courses", "check"], ["courses", "list"]])
+def test_content_commands_build_no_app(monkeypatch, command):
+    """They read files only: the configuration, not the app (its extensions, models and
+    blueprints were most of `learnapp courses check`'s time; issue 18)."""
+    import learnapp
+    from learnapp.cli import main
+    from tests.conftest import ISSUER_KEY, SITE_COURSES, SITE_QUIZZES
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("create_app() called")
+
+    monkeypatch.setattr(learnapp, "create_app", refuse)
+    for name, value in {
+        "DATABASE_URL": "sqlite://",
+        "SECRET_KEY": "test-secret-key",
+        "ISSUER_KEY": ISSUER_KEY,
+        "COURSES_DIR": str(SITE_COURSES),
+        "QUIZZES_DIR": str(SITE_QUIZZES),
+    }.items():
+        monkeypatch.setenv(f"LEARNAPP_{name}", value)
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 0, result.output
+    assert "basics" in result.output or "valid" in result.output
