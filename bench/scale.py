@@ -282,19 +282,22 @@ def recorded(engine):
         event.remove(engine, "after_cursor_execute", after)
 
 
-def median_ms(call, repeat: int) -> tuple[float, float, float]:
-    """Median, best and worst milliseconds of `repeat` calls (after one warm-up)."""
-    call()
-    times = []
-    for _ in range(repeat):
-        began = time.perf_counter()
+def interleaved_ms(calls, repeat: int) -> list[tuple[float, float, float]]:
+    """Median, best and worst milliseconds of each call, run in turn `repeat` times (after
+    one warm-up each), so that a busy machine slows them alike."""
+    for call in calls:
         call()
-        times.append((time.perf_counter() - began) * 1000)
-    return statistics.median(times), min(times), max(times)
+    times = [[] for _call in calls]
+    for _ in range(repeat):
+        for call, found in zip(calls, times, strict=True):
+            began = time.perf_counter()
+            call()
+            found.append((time.perf_counter() - began) * 1000)
+    return [(statistics.median(found), min(found), max(found)) for found in times]
 
 
 def measure(database_url: str, content: Path, repeat: int) -> dict:
-    """The four pages against their yardsticks, interleaved, and their slowest plans."""
+    """The four pages, each in turn with its yardstick, and their slowest statements' plans."""
     import psycopg
 
     from learnapp import create_app
@@ -345,8 +348,7 @@ def measure(database_url: str, content: Path, repeat: int) -> dict:
     result = {}
     for name, (url, yardstick) in pages.items():
         times = 2 if name == "completions CSV" else repeat
-        page_ms = median_ms(get(url), times)
-        sql_ms = median_ms(yardstick, times)
+        page_ms, sql_ms = interleaved_ms([get(url), yardstick], times)
         with app.app_context(), recorded(db.engine) as statements:
             get(url)()
         slowest = max(statements, key=lambda found: found[0])
