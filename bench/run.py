@@ -13,7 +13,8 @@ Environment: ROUNDS (3), WRK_DURATION (6 s), WRK_CONNECTIONS (16), BENCH_PG (1; 
 PostgreSQL), BENCH_PG_URL (postgresql+psycopg://postgres@127.0.0.1:5432/postgres, the
 maintenance database used to create the scratch one), BENCH_ADMIN (1; 0 skips the admin
 dashboard), BENCH_ADMIN_LEARNERS (10000), CERT_RENDERS (20), BENCH_IMPORT (1; 0 skips the
-bulk import, bench/import_bench.py), BENCH_IMPORT_ROWS (10000).
+bulk import, bench/import_bench.py), BENCH_IMPORT_ROWS (10000), BENCH_SCALE (1; 0 skips the
+100,000-learner run on PostgreSQL, bench/scale.py), BENCH_SCALE_LEARNERS (100000).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ ADMIN_LEARNERS = int(os.environ.get("BENCH_ADMIN_LEARNERS", "10000"))
 CERT_RENDERS = int(os.environ.get("CERT_RENDERS", "20"))
 IMPORT_ON = os.environ.get("BENCH_IMPORT", "1") != "0"
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
+SCALE_ON = os.environ.get("BENCH_SCALE", "1") != "0"
+SCALE_LEARNERS = int(os.environ.get("BENCH_SCALE_LEARNERS", "100000"))
 LOGGED_IN = 320  # learners with a session; 320 x 29 lessons = enough fresh "Mark complete"s
 SECRET = "bench-" + os.urandom(16).hex()
 HOST = "127.0.0.1"
@@ -930,6 +933,23 @@ def bulk_import(pg: bool) -> str:
     return printed
 
 
+def scale() -> dict:
+    """bench/scale.py in its own process (PostgreSQL): the admin pages at 100,000 learners
+    and 2 million lesson completions against raw SQL, with their plans."""
+    out = subprocess.run(
+        [PY, str(BENCH / "scale.py"), "--learners", str(SCALE_LEARNERS)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=3600,
+        env={**os.environ},
+    )
+    if out.returncode != 0:
+        return {"error": f"bench/scale.py failed: {out.stderr[-2000:]}"}
+    say("\n".join(line for line in out.stdout.splitlines()[:-1] if line.startswith("  ")))
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 RAW_AGGREGATE = """
 SELECT e.course_slug, u.organisation_id,
        COUNT(*) AS enrolled,
@@ -1067,6 +1087,9 @@ def main() -> None:
         if IMPORT_ON:
             say("bulk import (bench/import_bench.py):")
             results["import"] = bulk_import(pg)
+        if pg and SCALE_ON:
+            say(f"scale: {SCALE_LEARNERS:,} learners on PostgreSQL (bench/scale.py):")
+            results["scale"] = scale()
     finally:
         for process in list(STARTED):
             stop(process)

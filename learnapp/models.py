@@ -395,7 +395,8 @@ class XapiStatement(OutboxColumns, db.Model):
 
 # Indexes the administration queries need (issue 7): progress and best scores per
 # (learner, course, quiz) read from the index alone; a learner's certificates and
-# audit history found without a scan.
+# audit history found without a scan; the learner list's first page in its default
+# order (by name) without sorting every account (issue 18: 35 ms -> under 1 ms at 100,000).
 Index(
     "ix_attempt_user_best",
     QuizAttempt.user_id,
@@ -406,3 +407,4 @@ Index(
 )
 Index("ix_certificate_user_id", Certificate.user_id)
 Index("ix_audit_event_target", AuditEvent.target)
+Index("ix_user_name_lower", func.lower(User.name), User.id)

@@ -171,11 +171,17 @@ def _cohort_of_enrolment(cohort: int | None):
     return query.scalar_subquery()
 
 
+def _step_slugs(courses: Mapping[str, Course]):
+    """Each course's current lesson slugs and quiz slugs."""
+    lesson_slugs = {slug: tuple(ls.slug for ls in c.lessons) for slug, c in courses.items()}
+    quiz_slugs = {slug: tuple(q.slug for q in c.quizzes) for slug, c in courses.items()}
+    return lesson_slugs, quiz_slugs
+
+
 def _done_steps(courses: Mapping[str, Course]):
     """The conditions that pick an enrolment's completed lessons and its quiz attempts at
     steps that still exist, and whether any step is done (`started`), all on Enrolment."""
-    lesson_slugs = {slug: tuple(ls.slug for ls in c.lessons) for slug, c in courses.items()}
-    quiz_slugs = {slug: tuple(q.slug for q in c.quizzes) for slug, c in courses.items()}
+    lesson_slugs, quiz_slugs = _step_slugs(courses)
     mine_lc = (
         LessonCompletion.user_id == Enrolment.user_id,
         LessonCompletion.course_slug == Enrolment.course_slug,
@@ -190,12 +196,63 @@ def _done_steps(courses: Mapping[str, Course]):
     return mine_lc, mine_qa, started
 
 
+def _mean_of_best(best, tried):
+    """The mean of the best score on each quiz tried, rounded half up, in integer arithmetic
+    so SQLite and PostgreSQL give the same number (NULL when no quiz was tried)."""
+    return (2 * func.sum(best) + tried) // func.nullif(2 * tried, 0, type_=Integer)
+
+
+def _grouped_progress(courses: Mapping[str, Course], filters: Filters):
+    """What `_done_steps` tells of each enrolment, for all of them at once: the (learner,
+    course) pairs with a lesson done, and per pair the best-score mean and whether a quiz
+    was passed; each grouped in one pass over its index, to be joined to the enrolments.
+    Only the learners in `filters`' organisations are read."""
+    lesson_slugs, quiz_slugs = _step_slugs(courses)
+    people = None
+    if filters.scope is not None or filters.organisation is not None:
+        people = _in_scope(select(User.id), filters)
+    lessons = (
+        select(LessonCompletion.user_id, LessonCompletion.course_slug)
+        .where(
+            _per_course(LessonCompletion.course_slug, LessonCompletion.lesson_slug, lesson_slugs)
+        )
+        .group_by(LessonCompletion.user_id, LessonCompletion.course_slug)
+    )
+    per_quiz = (
+        select(
+            QuizAttempt.user_id,
+            QuizAttempt.course_slug,
+            func.max(QuizAttempt.percent).label("best"),
+            func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)).label("passed"),
+        )
+        .where(_per_course(QuizAttempt.course_slug, QuizAttempt.quiz_slug, quiz_slugs))
+        .group_by(QuizAttempt.user_id, QuizAttempt.course_slug, QuizAttempt.quiz_slug)
+    )
+    if people is not None:
+        lessons = lessons.where(LessonCompletion.user_id.in_(people))
+        per_quiz = per_quiz.where(QuizAttempt.user_id.in_(people))
+    per_quiz = per_quiz.subquery("per_quiz")
+    quizzes = select(
+        per_quiz.c.user_id,
+        per_quiz.c.course_slug,
+        _mean_of_best(per_quiz.c.best, func.count()).label("score"),
+        func.max(per_quiz.c.passed).label("passed"),
+    ).group_by(per_quiz.c.user_id, per_quiz.c.course_slug)
+    return lessons.subquery("lessons_done"), quizzes.subquery("quizzes_tried")
+
+
+def _pair_of(table):
+    """The join condition of a (user_id, course_slug) table to the enrolment."""
+    return and_(table.c.user_id == Enrolment.user_id, table.c.course_slug == Enrolment.course_slug)
+
+
 def enrolment_rows(
     courses: Mapping[str, Course],
     filters: Filters = Filters(),
     *,
     detail: bool = True,
     today: dt.date | None = None,
+    grouped: bool | None = None,
 ) -> Select:
     """One row per enrolment in a live course, with its status and best quiz score.
 
@@ -204,24 +261,32 @@ def enrolment_rows(
     organisation, done_steps, progress_percent, and the cohort it is reported under
     (`_cohort_of_enrolment`): cohort, due_on and cohort_status (measured on `today`). Each
     figure is a correlated subquery on the (user, course, slug) indexes, so a filtered or
-    paged query reads only the rows it needs; still one statement for all learners.
+    paged query reads only the rows it needs; still one statement for all learners. With
+    `grouped` (by default: without `detail` on PostgreSQL) status and best score are
+    grouped once for every enrolment in scope and joined in (`_grouped_progress`).
     """
+    if grouped is None:
+        # PostgreSQL runs a correlated subquery once per row (a SubPlan), 3-4x the cost of
+        # grouping them all at once for the dashboard's 10,000s of rows; SQLite's nested
+        # loops over covering indexes are the faster of the two there (bench/scale.py).
+        grouped = not detail and db.session.get_bind().dialect.name == "postgresql"
     step_counts = {slug: len(c.lessons) + len(c.quizzes) for slug, c in courses.items()}
     mine_lc, mine_qa, started = _done_steps(courses)
+    if grouped:
+        lessons, quizzes = _grouped_progress(courses, filters)
+        # Never NULL (unlike `passed = 1` with no attempt), so that NOT started holds.
+        started = or_(lessons.c.user_id.is_not(None), func.coalesce(quizzes.c.passed, 0) == 1)
+        best_score = quizzes.c.score
+    else:
+        best_per_quiz = (
+            select(func.max(QuizAttempt.percent).label("best"))
+            .where(*mine_qa)
+            .group_by(QuizAttempt.quiz_slug)
+            .correlate(Enrolment)
+            .subquery("best_per_quiz")
+        )
+        best_score = select(_mean_of_best(best_per_quiz.c.best, func.count())).scalar_subquery()
     status = status_case(Enrolment.completed_at.is_not(None), started)
-    # The mean of the best score on each quiz tried, rounded half up, in integer arithmetic
-    # so SQLite and PostgreSQL give the same number (NULL when no quiz was tried).
-    best_per_quiz = (
-        select(func.max(QuizAttempt.percent).label("best"))
-        .where(*mine_qa)
-        .group_by(QuizAttempt.quiz_slug)
-        .correlate(Enrolment)
-        .subquery("best_per_quiz")
-    )
-    tried = func.count()
-    best_score = select(
-        (2 * func.sum(best_per_quiz.c.best) + tried) // func.nullif(2 * tried, 0, type_=Integer)
-    ).scalar_subquery()
     columns = [
         User.id.label("user_id"),
         User.organisation_id,
@@ -268,6 +333,8 @@ def enrolment_rows(
         )
         .where(Enrolment.course_slug.in_(list(courses)))
     )
+    if grouped:
+        query = query.outerjoin(lessons, _pair_of(lessons)).outerjoin(quizzes, _pair_of(quizzes))
     if detail:
         query = (
             query.outerjoin(Organisation, Organisation.id == User.organisation_id)
