@@ -63,6 +63,32 @@ WHERE u.organisation_id = {organisation}
 GROUP BY e.course_slug, u.organisation_id
 """
 
+# The rest of what the page shows, as raw SQL too: the distinct learners (per organisation
+# and overall) and the cohort table (members by status against the due date). The medians
+# are left out, so this yardstick is, if anything, lighter than the page.
+RAW_LEARNERS = """
+SELECT COUNT(DISTINCT e.user_id) FROM enrolment e JOIN "user" u ON u.id = e.user_id
+WHERE u.organisation_id = {organisation}
+"""
+
+RAW_COHORTS = """
+SELECT cc.cohort_id, cc.course_slug, COUNT(*) AS members,
+       SUM(CASE WHEN e.completed_at IS NOT NULL THEN 1 ELSE 0 END) AS completed,
+       SUM(CASE WHEN e.completed_at IS NULL AND cc.due_on < CURRENT_DATE THEN 1 ELSE 0 END)
+           AS overdue,
+       SUM(CASE WHEN e.completed_at IS NULL AND (cc.due_on IS NULL OR cc.due_on >= CURRENT_DATE)
+                AND p.done > 0 THEN 1 ELSE 0 END) AS in_progress
+FROM cohort_course cc
+JOIN cohort_member m ON m.cohort_id = cc.cohort_id
+JOIN "user" u ON u.id = m.user_id
+LEFT JOIN enrolment e ON e.user_id = m.user_id AND e.course_slug = cc.course_slug
+LEFT JOIN (SELECT user_id, course_slug, COUNT(*) AS done FROM lesson_completion
+           GROUP BY user_id, course_slug) p
+       ON p.user_id = m.user_id AND p.course_slug = cc.course_slug
+WHERE u.organisation_id = {organisation}
+GROUP BY cc.cohort_id, cc.course_slug
+"""
+
 
 def the_file(rows: int) -> bytes:
     rng = random.Random(16)
@@ -208,19 +234,24 @@ def run(kind: str, database_url: str, rows: int, work: Path) -> dict:
     result["dashboard_ms"] = round(statistics.median(times) * 1000, 1)
     with app.app_context():
         connection = db.engine.raw_connection()
-        sql = RAW_AGGREGATE.format(organisation=organisation_id)
+        def raw_sql(*queries):
+            def run_them():
+                cursor = connection.cursor()
+                for query in queries:
+                    cursor.execute(query.format(organisation=organisation_id))
+                    cursor.fetchall()
 
-        def aggregate():
-            cursor = connection.cursor()
-            cursor.execute(sql)
-            cursor.fetchall()
+            run_them()
+            return statistics.median(timed(run_them)[0] for _ in range(7)) * 1000
 
-        aggregate()
-        raw = [timed(aggregate)[0] for _ in range(7)]
+        counts = raw_sql(RAW_AGGREGATE)
+        every_figure = raw_sql(RAW_AGGREGATE, RAW_LEARNERS, RAW_COHORTS)
         connection.close()
         db.engine.dispose()
-    result["raw_sql_ms"] = round(statistics.median(raw) * 1000, 1)
-    result["ratio"] = round(result["dashboard_ms"] / result["raw_sql_ms"], 2)
+    result["raw_sql_ms"] = round(counts, 1)
+    result["ratio"] = round(result["dashboard_ms"] / counts, 2)
+    result["raw_sql_all_ms"] = round(every_figure, 1)
+    result["ratio_all"] = round(result["dashboard_ms"] / every_figure, 2)
     return result
 
 
@@ -235,8 +266,9 @@ def report(kind: str, result: dict) -> None:
     print(
         f"[{kind}] partner-scoped dashboard at {result['users'] - 1:,} learners "
         f"({result['enrolments']:,} enrolments, {result['lesson_completions']:,} lessons done): "
-        f"{result['dashboard_ms']:.0f} ms vs raw SQL {result['raw_sql_ms']:.1f} ms = "
-        f"{result['ratio']:.1f}x (goal <= 3x)",
+        f"{result['dashboard_ms']:.0f} ms vs raw SQL of its figures (counts, learners, cohorts)"
+        f" {result['raw_sql_all_ms']:.1f} ms = {result['ratio_all']:.1f}x (goal <= 3x);"
+        f" vs the counts aggregate alone {result['raw_sql_ms']:.1f} ms = {result['ratio']:.1f}x",
         flush=True,
     )
 
