@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from learnapp import assets, catalogue, config, errors, i18n, logs, ratelimit, security
+from learnapp import assets, caching, catalogue, config, errors, i18n, logs, ratelimit, security
 from learnapp.extensions import babel, compress, csrf, db, login_manager, migrate
 
 
@@ -34,6 +34,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
+    caching.init_app(app)
     catalogue.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
 

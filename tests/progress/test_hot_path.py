@@ -92,3 +92,41 @@ def test_the_outline_is_rendered_once_per_course_version_and_language(
     page = client.get(f"{COURSE}/working-together").get_data(as_text=True)
     assert built == ["outline_item", "outline_item"]  # French: its own
     assert "(terminé)" in page
+
+
+def test_the_header_and_footer_are_rendered_once_per_language_and_role(
+    client, login_as, monkeypatch
+):
+    import learnapp.caching as caching
+
+    built = []
+    original = caching.get_template_attribute
+
+    def counting(template, name):
+        built.append(name)
+        return original(template, name)
+
+    monkeypatch.setattr(caching, "get_template_attribute", counting)
+    login_as()
+    client.get("/me")
+    built.clear()
+    page = client.get(f"{COURSE}?x=<'&>").get_data(as_text=True)
+    again = client.get("/me").get_data(as_text=True)
+    assert built == []  # the learner's header and footer in English: stored already
+    token = client.csrf_token()
+    # The visitor's own token and the page's own path (escaped), filled in per request.
+    header, footer = page.split("</header>")[0], page.split('class="site-footer"')[1]
+    assert f'name="csrf_token" value="{token}"' in header  # log out
+    assert f'name="csrf_token" value="{token}"' in footer  # the language switcher
+    assert 'name="next" value="/courses/basics?x=&lt;&#39;&amp;&gt;"' in page
+    assert 'name="next" value="/me"' in again and "My learning" in again
+    assert "Administration" not in again and "slot" not in page + again
+    client.submit("/language", {"language": "fr", "next": "/"})
+    built.clear()
+    french = client.get("/me").get_data(as_text=True)
+    assert built == ["header", "footer"] and "Mon apprentissage" in french
+    client.post("/logout", data={"csrf_token": token})
+    login_as("admin")
+    built.clear()
+    admin = client.get("/me").get_data(as_text=True)
+    assert built == ["header", "footer"] and "Administration" in admin
