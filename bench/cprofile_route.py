@@ -5,7 +5,7 @@
 Needs a database seeded by bench/seed.py. With --learner the requests carry a logged-in
 learner's cookie (learner number CERT_LEARNERS + 1), else they are an anonymous
 returning visitor's. The app's configuration is the served one (rate limiter on).
-Prints the 25 frames with the most own time over N requests (SORT=cumulative in the
+Prints the 25 frames (TOP=n: n) with the most own time over N requests (SORT=cumulative in the
 environment: by cumulative time).
 """
 
@@ -52,7 +52,7 @@ def main(database_url: str, courses: str, quizzes: str, path: str, n: int, learn
         client.get(path)
     profile.disable()
     out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats(SORT).print_stats(25)
+    pstats.Stats(profile, stream=out).sort_stats(SORT).print_stats(int(os.environ.get("TOP", "25")))
     return out.getvalue()
 
 

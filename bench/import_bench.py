@@ -234,6 +234,7 @@ def run(kind: str, database_url: str, rows: int, work: Path) -> dict:
     result["dashboard_ms"] = round(statistics.median(times) * 1000, 1)
     with app.app_context():
         connection = db.engine.raw_connection()
+
         def raw_sql(*queries):
             def run_them():
                 cursor = connection.cursor()

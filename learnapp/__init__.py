@@ -13,7 +13,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # learnapp.* without building the app, and need none of this.
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from learnapp import assets, catalogue, errors, i18n, logs, ratelimit, security
+    from learnapp import assets, caching, catalogue, errors, i18n, logs, ratelimit, security
     from learnapp.extensions import babel, compress, csrf, db, login_manager
 
     app = configured_app(overrides)
@@ -31,6 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
+    caching.init_app(app)
     catalogue.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
 

@@ -6,9 +6,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Hashable
 
-from flask import Response, current_app, request, session
+from flask import Flask, Response, current_app, g, get_template_attribute, request, session
 from flask_babel import get_locale
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+from learnapp.i18n import LANGUAGE_NAMES
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_global(site_chrome)
 
 
 def personal_etag(*parts: object) -> str:
@@ -67,7 +75,7 @@ def shared_page(version: Hashable, render: Callable[[], str]) -> str:
     pages = current_app.extensions.setdefault("learnapp.shared_pages", {})
     if (stored := pages.get(key)) is not None:
         return stored.replace(TOKEN_SLOT, _visitor_token())
-    token = generate_csrf()  # the visitor's: the same one render() puts in
+    token = _visitor_token()  # the visitor's: the same one render() puts in
     page = render()
     if len(pages) >= MAX_SHARED_PAGES:
         pages.clear()
@@ -77,7 +85,8 @@ def shared_page(version: Hashable, render: Callable[[], str]) -> str:
 
 def _visitor_token() -> str:
     """The visitor's CSRF token, signed once per worker and session rather than per page
-    (an HMAC): while tokens do not expire (WTF_CSRF_TIME_LIMIT None), any signed one holds."""
+    (an HMAC): while tokens do not expire (WTF_CSRF_TIME_LIMIT None), any signed one holds.
+    It becomes this request's token, so every form of the page carries the same one."""
     if current_app.config["WTF_CSRF_TIME_LIMIT"] is not None or "csrf_token" not in session:
         return generate_csrf()
     tokens = current_app.extensions.setdefault("learnapp.csrf_tokens", {})
@@ -85,4 +94,35 @@ def _visitor_token() -> str:
         if len(tokens) >= MAX_SHARED_PAGES * 8:
             tokens.clear()
         token = tokens[session["csrf_token"]] = generate_csrf()
-    return token
+    return g.setdefault("csrf_token", token)  # where generate_csrf() looks first
+
+
+# The site's header and footer ---------------------------------------------------------
+
+# Stands for the page's own path (the language switcher comes back to it); put back per request.
+PATH_SLOT = "{{page-path-slot-9a41d7}}"
+
+
+def site_chrome(part: str) -> Markup:
+    """The header or the footer (`part`) of base.html, rendered once per worker for each UI
+    language and kind of visitor (anonymous, or the role: what the header shows); the
+    visitor's CSRF token and the page's path are put in per request."""
+    language = str(get_locale())
+    who = current_user.role if current_user.is_authenticated else None
+    key = (part, request.script_root, language, who)
+    store = current_app.extensions.setdefault("learnapp.chrome", {})
+    if (html := store.get(key)) is None:
+        macro = get_template_attribute("_chrome.html", part)
+        if part == "header":
+            html = str(macro(current_user, TOKEN_SLOT))
+        else:
+            html = str(macro(language, LANGUAGE_NAMES, TOKEN_SLOT, PATH_SLOT))
+        if len(store) >= MAX_SHARED_PAGES:
+            store.clear()
+        store[key] = html
+    if TOKEN_SLOT in html:
+        html = html.replace(TOKEN_SLOT, _visitor_token())
+    if PATH_SLOT in html:
+        path = request.full_path if request.query_string else request.path
+        html = html.replace(PATH_SLOT, escape(path))
+    return Markup(html)

@@ -43,18 +43,42 @@ def paging(total: int, page: int, per_page: int) -> Paging:
     return Paging(total, min(max(page, 1), pages), pages, per_page)
 
 
+# The statements of insert_or_ignore and insert_or_ignore_returning by (model, dialect,
+# returning), built once: building one costs more than running it; values go as parameters.
+_INSERTS_OR_IGNORE: dict = {}
+
+
+def _insert_or_ignore(model, returning: bool):
+    dialect = db.session.get_bind().dialect.name
+    statement = _INSERTS_OR_IGNORE.get((model, dialect, returning))
+    if statement is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        if returning:  # an ORM insert: the row comes back as the model's object
+            statement = insert(model).on_conflict_do_nothing().returning(model)
+        else:
+            # SQLAlchemy reports an INSERT's rowcount on PostgreSQL (psycopg) only when asked.
+            statement = (
+                insert(model.__table__)
+                .on_conflict_do_nothing()
+                .execution_options(preserve_rowcount=True)
+            )
+        _INSERTS_OR_IGNORE[model, dialect, returning] = statement
+    return statement
+
+
 def insert_or_ignore(model, **values) -> bool:
     """INSERT a row unless a unique constraint already holds it; True if inserted.
 
     One statement, so a double click or two racing workers cannot insert twice
     and nobody sees an IntegrityError.
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(**values).on_conflict_do_nothing()
-    # SQLAlchemy reports an INSERT's rowcount on PostgreSQL (psycopg) only when asked to.
-    result = db.session.execute(statement.execution_options(preserve_rowcount=True))
-    return result.rowcount == 1
+    return db.session.execute(_insert_or_ignore(model, False), values).rowcount == 1
+
+
+def insert_or_ignore_returning(model, **values):
+    """Like insert_or_ignore, but the inserted row as an object of `model`, or None
+    (INSERT ... RETURNING: no second statement to read the row back)."""
+    return db.session.scalars(_insert_or_ignore(model, True), [values]).first()
 
 
 # Rows per INSERT statement of insert_many: well under SQLite's 32,766 bound parameters.

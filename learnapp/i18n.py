@@ -3,8 +3,8 @@
 import datetime as dt
 
 from babel.dates import get_datetime_format
-from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, format_decimal, format_time, get_locale
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import format_date, format_decimal, format_time, get_locale, get_translations
 from flask_login import current_user
 
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
@@ -48,7 +48,29 @@ def medium_date(value: dt.date | dt.datetime | None, time: bool = False) -> str:
     return pattern.replace("{1}", day).replace("{0}", format_time(value, "short"))
 
 
+def translations():
+    """The translations of this request's locale, found once per request: a page calls
+    `_()` a dozen times, and flask-babel looks them up again on each call. Kept where
+    flask-babel keeps its per-request state, in the attribute its `refresh()` and
+    `force_locale()` reset, so a locale changed mid-request is followed."""
+    if not g:  # no application context: flask-babel's own answer
+        return get_translations()
+    state = g.get("_flask_babel")
+    found = getattr(state, "babel_translations", None)
+    if found is None:
+        found = get_translations()
+        g._flask_babel.babel_translations = found  # the state exists once it has looked
+    return found
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.globals.update(format_decimal=format_decimal)
     app.jinja_env.filters["date"] = medium_date
 

@@ -12,11 +12,12 @@ import os
 import re
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from learnapp import create_app, init_migrations
 from learnapp.extensions import db
@@ -313,3 +314,18 @@ def answer_quiz(client, path: str, quiz, short: dict[int, str] | None = None):
             ids = re.findall(rf'name="{field}" value="(\w+)"', page)
             data[field] = [ids[i] for i, option in enumerate(question.options) if option.correct]
     return client.submit(path, data)
+
+
+@contextmanager
+def statements():
+    """Collect the SQL statements the app sends while the block runs."""
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        sent.append(statement.split()[0].upper())
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)

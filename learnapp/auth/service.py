@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 
 from learnapp import audit
 from learnapp.auth.names import clean_name
@@ -147,13 +147,22 @@ def start_session(user: User) -> str:
     return key
 
 
+# Every logged-in request's first read, built once (building a statement costs as much as
+# running it): the user of a live session, by the session table's primary key.
+_LIVE_SESSION_USER = (
+    db.select(User)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(UserSession.key == bindparam("key"), UserSession.revoked_at.is_(None))
+)
+
+
 def load_session(key: str) -> User | None:
     """The user of a live session, or None when it was ended or the user is inactive."""
-    found = db.session.get(UserSession, key)
-    if found is None or found.revoked_at is not None or not found.user.is_active:
+    user = db.session.scalar(_LIVE_SESSION_USER, {"key": key})
+    if user is None or not user.is_active:
         return None
-    found.user.session_key = key
-    return found.user
+    user.session_key = key
+    return user
 
 
 def end_session(key: str | None) -> None:

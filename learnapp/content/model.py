@@ -160,6 +160,11 @@ class Course:
     translations: Mapping[str, Course] = field(
         default_factory=lambda: MappingProxyType({}), compare=False, hash=False
     )
+    # The steps in order, worked out once: every page of the course asks for them often.
+    _items: tuple[Lesson | Quiz, ...] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_items", tuple(self._iter_items()))
 
     @property
     def default_language(self) -> str:
@@ -181,7 +186,7 @@ class Course:
 
     def items(self) -> tuple[Lesson | Quiz, ...]:
         """The steps in order: each lesson, then the quizzes placed after it."""
-        return tuple(self._iter_items())
+        return self._items
 
     def _iter_items(self) -> Iterator[Lesson | Quiz]:
         placed = {lesson.slug for lesson in self.lessons}

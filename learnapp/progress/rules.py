@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from functools import cached_property
 
 from learnapp.content.model import Course, Lesson, Quiz
 
@@ -37,9 +38,9 @@ class CourseProgress:
 
     @property
     def steps(self) -> tuple[Lesson | Quiz, ...]:
-        return tuple(self.course.items())
+        return self.course.items()
 
-    @property
+    @cached_property  # asked for several times per page (percent, complete)
     def done_count(self) -> int:
         return sum(1 for step in self.steps if self.is_done(step))
 

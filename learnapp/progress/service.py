@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import bindparam, func, literal, union_all
+from sqlalchemy import bindparam, exists, func, literal, union_all
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import lazyload
 
 from learnapp.content.model import Course, Lesson
@@ -61,6 +62,29 @@ _ENROLMENT_AND_DONE = (
     .where(Enrolment.user_id == bindparam("user"), Enrolment.course_slug == bindparam("course"))
     .options(lazyload(Enrolment.user))
 )
+
+
+# "Mark complete": the lesson's completion, inserted only for an enrolled learner (the
+# check is in the INSERT), so that the enrolment is read once, with the progress, after it.
+_COMPLETIONS = LessonCompletion.__table__.c
+_COMPLETION_COLUMNS = ("user_id", "course_slug", "lesson_slug", "course_version", "completed_at")
+_COMPLETION_IF_ENROLLED = {
+    dialect: insert(LessonCompletion.__table__)
+    .from_select(
+        _COMPLETION_COLUMNS,
+        db.select(
+            *(bindparam(name, type_=_COMPLETIONS[name].type) for name in _COMPLETION_COLUMNS)
+        ).where(
+            exists().where(
+                Enrolment.user_id == bindparam("user_id"),
+                Enrolment.course_slug == bindparam("course_slug"),
+            )
+        ),
+    )
+    .on_conflict_do_nothing()
+    .execution_options(preserve_rowcount=True)
+    for dialect, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
+}
 
 
 def enrolment(user: User, course: Course) -> Enrolment | None:
@@ -142,6 +166,29 @@ def complete_lesson(
     return finish_if_complete(user, course, enrolled)
 
 
+def complete_enrolled_lesson(
+    user: User, course: Course, lesson: Lesson
+) -> tuple[Enrolment | None, CourseProgress]:
+    """Record the lesson as complete (once) if the user is enrolled, then the enrolment and
+    the progress after it (one query each), finishing the course if that was the last step.
+    No enrolment: nothing is written."""
+    now = now_utc()
+    values = {
+        "user_id": user.id,
+        "course_slug": course.slug,
+        "lesson_slug": lesson.slug,
+        "course_version": course.version,
+        "completed_at": now,
+    }
+    statement = _COMPLETION_IF_ENROLLED[db.session.get_bind().dialect.name]
+    if db.session.execute(statement, values).rowcount == 1:
+        xapi.lesson_completed(user, course, lesson, now)
+    enrolled, current = enrolment_and_progress(user, course)
+    if enrolled is None:
+        return None, current
+    return enrolled, _finish(user, course, enrolled, current)
+
+
 def finish_if_complete(
     user: User, course: Course, enrolled: Enrolment | None = None
 ) -> CourseProgress:
@@ -150,6 +197,12 @@ def finish_if_complete(
     The certificate is issued by the caller after this is committed (`learnapp.completion`).
     """
     current = progress(user, course)  # read again: a racing request may have done a step
+    return _finish(user, course, enrolled, current)
+
+
+def _finish(
+    user: User, course: Course, enrolled: Enrolment | None, current: CourseProgress
+) -> CourseProgress:
     if not current.complete:
         return current
     enrolled = enrolled or enrolment(user, course)

@@ -91,13 +91,14 @@ def lesson(course_slug: str, lesson_slug: str):
 def complete(course_slug: str, lesson_slug: str):
     course = course_or_404(course_slug)
     lesson = _lesson_or_404(course, lesson_slug)
-    enrolled = service.enrolment(current_user, course)
-    if enrolled is None:
-        abort(403)
     # Only a sequential course can lock a step: skip reading progress twice otherwise.
-    if course.sequential and not service.progress(current_user, course).is_open(lesson):
-        abort(403)
-    current = service.complete_lesson(current_user, course, lesson, enrolled)
+    if course.sequential:
+        enrolled, before = service.enrolment_and_progress(current_user, course)
+        if enrolled is None or not before.is_open(lesson):
+            abort(403)
+    enrolled, current = service.complete_enrolled_lesson(current_user, course, lesson)
+    if enrolled is None:
+        abort(403)  # nothing was written
     completion.commit_and_certify(current_user, course, enrolled)
     if current.complete:
         flash(_("Well done: you have completed this course."), "success")

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 
 from learnapp.content.grading import draw_and_order, grade_question, score
 from learnapp.content.model import Course, Question, Quiz
-from learnapp.dbutil import insert_or_ignore
+from learnapp.dbutil import insert_or_ignore_returning
 from learnapp.extensions import db
 from learnapp.models import QuizAttempt, User, now_utc
 from learnapp.xapi import service as xapi
@@ -123,8 +123,17 @@ def form_for_token(user: User, course: Course, quiz: Quiz, token: str) -> Attemp
     return AttemptForm(token, data["n"], _shown(quiz, data["n"]))
 
 
+_BY_NONCE = db.select(QuizAttempt).where(QuizAttempt.token == bindparam("nonce"))
+_LAST_NUMBER = db.select(func.coalesce(func.max(QuizAttempt.number), 0)).where(
+    QuizAttempt.user_id == bindparam("user"),
+    QuizAttempt.course_slug == bindparam("course"),
+    QuizAttempt.quiz_slug == bindparam("quiz"),
+)
+
+
 def attempt_by_nonce(nonce: str) -> QuizAttempt | None:
-    return db.session.scalar(db.select(QuizAttempt).where(QuizAttempt.token == nonce))
+    """The attempt submitted with this one-time token, if any."""
+    return db.session.scalar(_BY_NONCE, {"nonce": nonce})
 
 
 def read_answers(form: AttemptForm, submitted: Mapping[str, list[str]]) -> dict:
@@ -156,26 +165,26 @@ def read_answers(form: AttemptForm, submitted: Mapping[str, list[str]]) -> dict:
 
 
 def submit(user: User, course: Course, quiz: Quiz, form: AttemptForm, answers: dict) -> QuizAttempt:
-    """Score and store the attempt once; a replayed token returns the first result."""
+    """Score and store the attempt once; a replayed token returns the first result.
+
+    A first submission is two statements: the last number used, and the insert, which
+    returns the attempt. The token is looked up only when that insert finds it taken.
+    """
     for _ in range(5):
-        existing = attempt_by_nonce(form.nonce)
-        if existing:
-            return existing
         used = db.session.scalar(
-            db.select(func.coalesce(func.max(QuizAttempt.number), 0)).where(
-                QuizAttempt.user_id == user.id,
-                QuizAttempt.course_slug == course.slug,
-                QuizAttempt.quiz_slug == quiz.slug,
-            )
+            _LAST_NUMBER, {"user": user.id, "course": course.slug, "quiz": quiz.slug}
         )
         if quiz.max_attempts is not None and used >= quiz.max_attempts:
+            if (existing := attempt_by_nonce(form.nonce)) is not None:
+                return existing  # the replay of the last attempt allowed
             raise NoAttemptsLeft(quiz.slug)
         values = _scored_attempt(user, course, quiz, form, answers, number=used + 1)
-        if insert_or_ignore(QuizAttempt, **values):
-            attempt = attempt_by_nonce(form.nonce)
+        if (attempt := insert_or_ignore_returning(QuizAttempt, **values)) is not None:
             xapi.quiz_attempted(user, course, quiz, attempt)
             return attempt
-        # Another submission took this number or this token: look again.
+        # Another submission took this number, or this token was submitted already.
+        if (existing := attempt_by_nonce(form.nonce)) is not None:
+            return existing
     raise NoAttemptsLeft(quiz.slug)
 
 

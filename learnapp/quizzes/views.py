@@ -27,10 +27,11 @@ def _load(course_slug: str, quiz_slug: str, *, reading: bool = True):
 
 
 def _check_access(course, quiz):
-    """Enrolled learners, once the quiz is open; staff may always preview."""
-    enrolled = progress_service.enrolment(current_user, course)
-    current = progress_service.progress(current_user, course)
-    return access.refusal(course, quiz, enrolled, current)
+    """Enrolled learners, once the quiz is open; staff may always preview.
+
+    The refusal (None to let in) and the enrolment, read with the progress in one query."""
+    enrolled, current = progress_service.enrolment_and_progress(current_user, course)
+    return access.refusal(course, quiz, enrolled, current), enrolled
 
 
 def _page(course, quiz, form, *, given=None, missing=(), status=200):
@@ -52,7 +53,8 @@ def _page(course, quiz, form, *, given=None, missing=(), status=200):
 @login_required
 def take(course_slug: str, quiz_slug: str):
     course, quiz = _load(course_slug, quiz_slug)
-    if (denied := _check_access(course, quiz)) is not None:
+    denied, _enrolled = _check_access(course, quiz)
+    if denied is not None:
         return denied
     return _page(course, quiz, service.new_attempt_form(current_user, course, quiz))
 
@@ -62,14 +64,15 @@ def take(course_slug: str, quiz_slug: str):
 def submit(course_slug: str, quiz_slug: str):
     # Graded against the default language's file: every variant is keyed like it.
     course, quiz = _load(course_slug, quiz_slug, reading=False)
-    if (denied := _check_access(course, quiz)) is not None:
+    denied, enrolled = _check_access(course, quiz)
+    if denied is not None:
         return denied
     try:
         form = service.form_for_token(
             current_user, course, quiz, request.form.get("attempt_token", "")
         )
         if (replayed := service.attempt_by_nonce(form.nonce)) is not None:
-            return _to_result(course, quiz, replayed)
+            return _to_result(course, quiz, replayed.number)
         answers = service.read_answers(form, request.form.to_dict(flat=False))
         attempt = service.submit(current_user, course, quiz, form, answers)
     except service.TamperedForm:
@@ -84,12 +87,13 @@ def submit(course_slug: str, quiz_slug: str):
         )
     except service.NoAttemptsLeft:
         refuse(409, _l("You have used every attempt this quiz allows."))
+    number = attempt.number  # read before the commit expires the attempt
     if attempt.passed:
-        progress_service.finish_if_complete(current_user, course)
-        completion.commit_and_certify(current_user, course)
+        progress_service.finish_if_complete(current_user, course, enrolled)
+        completion.commit_and_certify(current_user, course, enrolled)
     else:
         db.session.commit()
-    return _to_result(course, quiz, attempt)
+    return _to_result(course, quiz, number)
 
 
 def refuse(status: int, reason) -> None:
@@ -98,9 +102,9 @@ def refuse(status: int, reason) -> None:
     abort(status, description=DomainMessage(message))
 
 
-def _to_result(course, quiz, attempt):
+def _to_result(course, quiz, number: int):
     return redirect(
-        url_for(".result", course_slug=course.slug, quiz_slug=quiz.slug, number=attempt.number), 303
+        url_for(".result", course_slug=course.slug, quiz_slug=quiz.slug, number=number), 303
     )
 
 

@@ -4,13 +4,16 @@ language, and shared: never a visitor's CSRF token, never to a signed-in user (i
 Counted, not timed: how many templates were rendered.
 """
 
+import itertools
 import re
 import shutil
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import template_rendered
+from itsdangerous import TimestampSigner
 
 from tests.conftest import SITE_COURSES, SITE_QUIZZES
 
@@ -59,6 +62,23 @@ def test_two_visitors_share_the_page_but_each_gets_their_own_token(app, path):
     assert second.post("/language", data={**switch, "csrf_token": token_one}).status_code == 400
     assert second.post("/language", data={**switch, "csrf_token": token_two}).status_code == 303
     assert first.post("/language", data={**switch, "csrf_token": token_one}).status_code == 303
+
+
+@pytest.mark.parametrize("path", ["/", "/courses/basics"])
+def test_every_form_of_a_shared_page_carries_the_visitors_own_token(app, path, monkeypatch):
+    # Each signature a second later than the last: tokens signed apart differ, as they do
+    # across real requests.
+    clock = itertools.count(int(time.time()))
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: next(clock))
+    first, second = app.test_client(), app.test_client()
+    first.get("/login")  # the first visitor's token is signed (and kept) before the page
+    one = first.get(path).get_data(as_text=True)
+    two = second.get(path).get_data(as_text=True)  # from the stored page
+    tokens_one, tokens_two = set(TOKEN.findall(one)), set(TOKEN.findall(two))
+    assert len(tokens_one) == 1 and len(tokens_two) == 1 and tokens_one != tokens_two
+    switch = {"language": "fr", "next": path}
+    token = tokens_two.pop()
+    assert second.post("/language", data={**switch, "csrf_token": token}).status_code == 303
 
 
 @pytest.mark.parametrize("path", ["/", "/courses/basics"])

@@ -1,28 +1,10 @@
 """The lesson page and "Mark complete" stay lean: few statements, no write per reload (issue 9)."""
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from learnapp.extensions import db
 from learnapp.models import Enrolment
+from tests.conftest import statements
 
 COURSE = "/courses/basics"
-
-
-@contextmanager
-def statements():
-    """Collect the SQL statements the app sends while the block runs."""
-    sent: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        sent.append(statement.split()[0].upper())
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def _enrolled(client, login_as):
@@ -31,15 +13,15 @@ def _enrolled(client, login_as):
     client.get(f"{COURSE}/first-steps")  # the CSRF token is in the session from here on
 
 
-def test_mark_complete_reads_enrolment_and_progress_once(client, login_as):
+def test_mark_complete_reads_enrolment_and_progress_once_after_the_insert(client, login_as):
     _enrolled(client, login_as)
     token = client.csrf_token()
     with statements() as sent:
         response = client.post(f"{COURSE}/first-steps/complete", data={"csrf_token": token})
     assert response.status_code == 303
-    # The session, the enrolment, the insert, the progress after it; nothing else.
-    assert sent.count("INSERT") == 1
-    assert sent.count("SELECT") == 3, sent
+    # The session, the insert (if enrolled), then the enrolment with the progress after it
+    # (issue 18: the enrolment was read before the insert too).
+    assert sent == ["SELECT", "INSERT", "SELECT"], sent
 
 
 def test_a_lesson_page_reads_enrolment_and_progress_once(client, login_as):
@@ -92,3 +74,41 @@ def test_the_outline_is_rendered_once_per_course_version_and_language(
     page = client.get(f"{COURSE}/working-together").get_data(as_text=True)
     assert built == ["outline_item", "outline_item"]  # French: its own
     assert "(terminé)" in page
+
+
+def test_the_header_and_footer_are_rendered_once_per_language_and_role(
+    client, login_as, monkeypatch
+):
+    import learnapp.caching as caching
+
+    built = []
+    original = caching.get_template_attribute
+
+    def counting(template, name):
+        built.append(name)
+        return original(template, name)
+
+    monkeypatch.setattr(caching, "get_template_attribute", counting)
+    login_as()
+    client.get("/me")
+    built.clear()
+    page = client.get(f"{COURSE}?x=<'&>").get_data(as_text=True)
+    again = client.get("/me").get_data(as_text=True)
+    assert built == []  # the learner's header and footer in English: stored already
+    token = client.csrf_token()
+    # The visitor's own token and the page's own path (escaped), filled in per request.
+    header, footer = page.split("</header>")[0], page.split('class="site-footer"')[1]
+    assert f'name="csrf_token" value="{token}"' in header  # log out
+    assert f'name="csrf_token" value="{token}"' in footer  # the language switcher
+    assert 'name="next" value="/courses/basics?x=&lt;&#39;&amp;&gt;"' in page
+    assert 'name="next" value="/me"' in again and "My learning" in again
+    assert "Administration" not in again and "slot" not in page + again
+    client.submit("/language", {"language": "fr", "next": "/"})
+    built.clear()
+    french = client.get("/me").get_data(as_text=True)
+    assert built == ["header", "footer"] and "Mon apprentissage" in french
+    client.post("/logout", data={"csrf_token": token})
+    login_as("admin")
+    built.clear()
+    admin = client.get("/me").get_data(as_text=True)
+    assert built == ["header", "footer"] and "Administration" in admin

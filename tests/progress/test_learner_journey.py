@@ -68,6 +68,7 @@ def test_lessons_need_enrolment_and_anonymous_visitors_log_in_first(client, logi
     not_enrolled = client.get(f"{COURSE}/first-steps")
     assert not_enrolled.headers["Location"] == COURSE
     assert client.submit(f"{COURSE}/first-steps/complete").status_code == 403
+    assert db.session.scalar(db.select(func.count(LessonCompletion.id))) == 0
 
 
 def test_trainer_previews_without_enrolling(client, login_as):
