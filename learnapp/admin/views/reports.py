@@ -102,6 +102,11 @@ def _stream(produce, mimetype: str, filename: str) -> Response:
 
     def generate():
         with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                # The reports' correlated subqueries cost enough to cross PostgreSQL's JIT
+                # threshold, and compiling them takes longer than running them (about
+                # 0.7 s of a 1.2 s export at 10,000 learners). For this transaction only.
+                connection.exec_driver_sql("SET LOCAL jit = off")
             yield from produce(connection)
 
     response = Response(generate(), mimetype=mimetype)
