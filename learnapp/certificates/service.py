@@ -336,6 +336,19 @@ def find_by_code(text: str) -> Certificate | None:
     return db.session.scalar(db.select(Certificate).where(Certificate.code == code))
 
 
+def stored_pdf(text: str):
+    """The holder (user_id), code, sha256 and stored pdf of the certificate with this code,
+    or None: one read on the unique code index, no ORM object (the download's hot path)."""
+    code = normalise_code(text)
+    if code is None:
+        return None
+    return db.session.execute(
+        db.select(Certificate.user_id, Certificate.code, Certificate.sha256, Certificate.pdf).where(
+            Certificate.code == code
+        )
+    ).one_or_none()
+
+
 def find_by_pdf(data: bytes) -> Certificate | None:
     """The certificate whose stored PDF has exactly these bytes."""
     digest = hashlib.sha256(data).hexdigest()
