@@ -161,7 +161,14 @@ class DatabaseStorage(Storage, MovingWindowSupport):
 # cost) is skipped for them. tests/security/test_abuse_limits.py checks that none of them
 # has a limit; give one a limit and take it out of this list.
 UNLIMITED_READS = frozenset(
-    {"health.healthz", "catalogue.index", "catalogue.course", "catalogue.asset", "progress.lesson"}
+    {
+        "health.healthz",
+        "catalogue.index",
+        "catalogue.course",
+        "catalogue.asset",
+        "progress.lesson",
+        "certificates.download",
+    }
 )
 
 

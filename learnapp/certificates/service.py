@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Row
+
 from learnapp import audit
 from learnapp.certificates.codes import new_code, normalise_code
 from learnapp.certificates.render import CertificateContext, render_certificate
@@ -334,6 +336,19 @@ def find_by_code(text: str) -> Certificate | None:
     if code is None:
         return None
     return db.session.scalar(db.select(Certificate).where(Certificate.code == code))
+
+
+def stored_pdf(text: str) -> Row | None:
+    """The holder (user_id), code, sha256 and stored pdf of the certificate with this code,
+    or None: one read on the unique code index, no ORM object (the download's hot path)."""
+    code = normalise_code(text)
+    if code is None:
+        return None
+    return db.session.execute(
+        db.select(Certificate.user_id, Certificate.code, Certificate.sha256, Certificate.pdf).where(
+            Certificate.code == code
+        )
+    ).one_or_none()
 
 
 def find_by_pdf(data: bytes) -> Certificate | None:

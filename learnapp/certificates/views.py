@@ -1,7 +1,5 @@
 """Certificate downloads and public verification."""
 
-from io import BytesIO
-
 from flask import (
     Blueprint,
     Response,
@@ -9,7 +7,7 @@ from flask import (
     current_app,
     redirect,
     render_template,
-    send_file,
+    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -27,8 +25,9 @@ bp = Blueprint("certificates", __name__)
 VERIFY_LIMIT = "60 per minute"
 
 
-def may_download(certificate: Certificate) -> bool:
-    """The holder and the admins may download a certificate's files."""
+def may_download(certificate) -> bool:
+    """The holder and the admins may download a certificate's files (`certificate` is a
+    Certificate or a row with its user_id)."""
     return current_user.is_authenticated and (
         current_user.is_admin or certificate.user_id == current_user.id
     )
@@ -43,21 +42,18 @@ def _downloadable(code: str) -> Certificate:
 
 @bp.get("/certificates/<code>.pdf")
 def download(code: str):
-    certificate = _downloadable(code)
-    pdf = db.session.scalar(db.select(Certificate.pdf).where(Certificate.id == certificate.id))
-    if not pdf:  # the holder withdrew their account: the PDF printing their name is gone
+    """The stored PDF, as issued: read once with its holder, and its digest as the ETag."""
+    found = service.stored_pdf(code) if current_user.is_authenticated else None
+    # No PDF: the holder withdrew their account, and the PDF printing their name is gone.
+    if found is None or not may_download(found) or not found.pdf:
         abort(404)
-    response = send_file(
-        BytesIO(pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"certificate-{certificate.code}.pdf",
-        etag=certificate.sha256,
-        conditional=True,
-        max_age=0,
-    )
+    response = Response(found.pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="certificate-{found.code}.pdf"'
+    # Revalidated every time (a 304 when unchanged) so the owner check runs on each use:
+    # a shared browser must not hand the file to the next person from its cache.
     response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    response.set_etag(found.sha256)
+    return response.make_conditional(request, accept_ranges=True, complete_length=len(found.pdf))
 
 
 @bp.get("/certificates/<code>.json")

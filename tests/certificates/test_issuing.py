@@ -3,10 +3,11 @@
 import datetime as dt
 import hashlib
 import io
+from contextlib import contextmanager
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import func
+from sqlalchemy import event, func
 
 from learnapp import completion
 from learnapp.certificates import service
@@ -48,6 +49,55 @@ def test_owner_downloads_the_stored_bytes_with_an_etag(client, login_as):
     assert again.status_code == 304
     text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
     assert certificate.code in text and "Basics of Cooperation" in text
+
+
+@contextmanager
+def statements():
+    """Collect the SQL statements the app sends while the block runs."""
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_a_download_reads_the_session_and_then_the_certificate_once(client, login_as):
+    login_as()
+    certificate = finish_course(client)
+    with statements() as sent:
+        response = client.get(f"/certificates/{certificate.code}.pdf")
+    assert response.status_code == 200 and response.data == certificate.pdf
+    # The session with its user (the owner check), then the certificate's row with its bytes.
+    assert len(sent) == 2, sent
+    with statements() as sent:
+        again = client.get(
+            f"/certificates/{certificate.code}.pdf",
+            headers={"If-None-Match": response.headers["ETag"]},
+        )
+    assert again.status_code == 304 and not again.data
+    assert len(sent) == 2, sent
+
+
+def test_a_download_can_resume_from_a_byte_range(client, login_as):
+    login_as()
+    certificate = finish_course(client)
+    response = client.get(f"/certificates/{certificate.code}.pdf", headers={"Range": "bytes=100-"})
+    assert response.status_code == 206
+    assert response.data == certificate.pdf[100:]
+
+
+def test_anonymous_download_is_refused_without_reading_the_certificate(client, login_as, auth):
+    login_as()
+    code = finish_course(client).code
+    auth.logout()
+    with statements() as sent:
+        assert client.get(f"/certificates/{code}.pdf").status_code == 404
+    assert not any("certificate" in statement for statement in sent), sent
 
 
 def test_other_learners_cannot_fetch_the_pdf_but_admins_can(app, client, login_as, auth):

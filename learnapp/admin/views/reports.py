@@ -19,6 +19,7 @@ from learnapp.admin.views import bp
 from learnapp.admin.views.common import filter_form
 from learnapp.auth.roles import reports_required
 from learnapp.catalogue import catalogue
+from learnapp.dbutil import without_jit
 from learnapp.errors import DomainMessage
 from learnapp.extensions import db
 
@@ -102,6 +103,7 @@ def _stream(produce, mimetype: str, filename: str) -> Response:
 
     def generate():
         with engine.connect() as connection:
+            without_jit(connection)
             yield from produce(connection)
 
     response = Response(generate(), mimetype=mimetype)
