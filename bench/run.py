@@ -907,7 +907,7 @@ def admin(kind: str, database_url: str | None = None) -> dict | None:
     admin_bench = BENCH / "admin_bench.py"
     if admin_bench.exists():
         out = subprocess.run(
-            [PY, str(admin_bench), database_url],
+            [PY, str(admin_bench), database_url, "--content", str(folder / "content")],
             capture_output=True,
             text=True,
             cwd=ROOT,

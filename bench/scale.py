@@ -232,9 +232,9 @@ def migrate(database_url: str, content: Path) -> None:
     """The app's Alembic migrations to their head (the indexes included)."""
     from flask_migrate import upgrade
 
-    from learnapp import create_app
+    from learnapp import create_app, init_migrations
 
-    with create_app(app_config(database_url, content)).app_context():
+    with init_migrations(create_app(app_config(database_url, content))).app_context():
         upgrade()
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from learnapp import create_app  # noqa: E402
+from learnapp import create_app, init_migrations  # noqa: E402
 from learnapp.extensions import db  # noqa: E402
 from learnapp.models import XapiStatement  # noqa: E402
 from tests.conftest import COURSE, Client, base_config  # noqa: E402
@@ -42,7 +42,7 @@ OUT = ROOT / "bench" / "out"
 def make_app(database: Path):
     from flask_migrate import upgrade
 
-    app = create_app(base_config(f"sqlite:///{database}", OUT))
+    app = init_migrations(create_app(base_config(f"sqlite:///{database}", OUT)))
     app.test_client_class = Client
     with app.app_context():
         upgrade()
