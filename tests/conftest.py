@@ -322,10 +322,15 @@ def statements():
     sent: list[str] = []
 
     def record(conn, cursor, statement, *args):
-        sent.append(statement.split()[0].upper())
+        sent.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
         yield sent
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+
+
+def verbs(sent: list[str]) -> list[str]:
+    """The first word of each statement `statements()` collected: SELECT, INSERT, ..."""
+    return [statement.split()[0].upper() for statement in sent]

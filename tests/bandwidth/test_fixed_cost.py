@@ -3,27 +3,10 @@
 Counted, not timed: SQL statements sent, cookies set, the database asked.
 """
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from learnapp import health
 from learnapp.extensions import db
+from tests.conftest import statements
 from tests.storage import Breakage
-
-
-@contextmanager
-def statements():
-    sent: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_healthz_with_a_learners_cookie_loads_no_user_and_no_session(client, login_as):

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import brotli
 import pytest
-from sqlalchemy import event
 
 from learnapp import assets, create_app
 from learnapp.config import PROJECT_ROOT
-from learnapp.extensions import db
+from tests.conftest import statements
 
 CSS = (PROJECT_ROOT / "static" / "css" / "app.css").read_bytes()
 
@@ -73,14 +72,8 @@ def test_static_files_carry_the_security_headers_and_no_cookie(client, login_as)
 def test_a_logged_in_static_request_sends_no_sql(client, login_as):
     login_as()
     url = css_url(client)
-    sent = []
-    record = lambda *args: sent.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        with client.get(url) as response:
-            assert response.status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    with statements() as sent, client.get(url) as response:
+        assert response.status_code == 200
     assert sent == []
 
 

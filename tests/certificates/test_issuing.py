@@ -3,17 +3,23 @@
 import datetime as dt
 import hashlib
 import io
-from contextlib import contextmanager
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import event, func
+from sqlalchemy import func
 
 from learnapp import completion
 from learnapp.certificates import service
 from learnapp.extensions import db
 from learnapp.models import Certificate, Enrolment
-from tests.conftest import COURSE, finish_course, logged_in_clients, pass_quiz, run_at_once
+from tests.conftest import (
+    COURSE,
+    finish_course,
+    logged_in_clients,
+    pass_quiz,
+    run_at_once,
+    statements,
+)
 
 
 def count() -> int:
@@ -49,21 +55,6 @@ def test_owner_downloads_the_stored_bytes_with_an_etag(client, login_as):
     assert again.status_code == 304
     text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
     assert certificate.code in text and "Basics of Cooperation" in text
-
-
-@contextmanager
-def statements():
-    """Collect the SQL statements the app sends while the block runs."""
-    sent: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_a_download_reads_the_session_and_then_the_certificate_once(client, login_as):
