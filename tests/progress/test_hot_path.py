@@ -7,6 +7,19 @@ from tests.conftest import statements, verbs
 COURSE = "/courses/basics"
 
 
+def macros_built_by(module, monkeypatch) -> list[str]:
+    """The names of the template macros `module` builds while the test runs."""
+    built: list[str] = []
+    original = module.get_template_attribute
+
+    def counting(template, name):
+        built.append(name)
+        return original(template, name)
+
+    monkeypatch.setattr(module, "get_template_attribute", counting)
+    return built
+
+
 def _enrolled(client, login_as):
     login_as()
     client.submit(f"{COURSE}/enrol")
@@ -52,14 +65,7 @@ def test_the_outline_is_rendered_once_per_course_version_and_language(
 ):
     import learnapp.catalogue as catalogue
 
-    built = []
-    original = catalogue.get_template_attribute
-
-    def counting(template, name):
-        built.append(name)
-        return original(template, name)
-
-    monkeypatch.setattr(catalogue, "get_template_attribute", counting)
+    built = macros_built_by(catalogue, monkeypatch)
     _enrolled(client, login_as)
     assert built == ["outline_item"]
     client.submit(f"{COURSE}/first-steps/complete")
@@ -81,14 +87,7 @@ def test_the_header_and_footer_are_rendered_once_per_language_and_role(
 ):
     import learnapp.caching as caching
 
-    built = []
-    original = caching.get_template_attribute
-
-    def counting(template, name):
-        built.append(name)
-        return original(template, name)
-
-    monkeypatch.setattr(caching, "get_template_attribute", counting)
+    built = macros_built_by(caching, monkeypatch)
     login_as()
     client.get("/me")
     built.clear()
