@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from learnapp import config
+
+if TYPE_CHECKING:  # imported by the functions: the content core imports this package too
+    from flask import Flask
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -64,10 +67,12 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def configured_app(overrides: dict | None = None) -> Flask:
     """The app with its configuration and nothing else: what create_app() starts from, and
-    all that the content commands (`learnapp courses check`) need."""
+    all that `learnapp --app … courses check` and the like need."""
+    from flask import Flask
+
     app = Flask(
         __name__,
-        instance_path=str(config.PROJECT_ROOT / "instance"),
+        instance_path=str(config.INSTANCE_DIR),
         static_folder=str(config.PROJECT_ROOT / "static"),
     )
     config.configure(app, overrides)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import sqlite3
 import sys
 import unicodedata
 from functools import update_wrapper
 from pathlib import Path
 
 import click
-from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
+from learnapp import config
 from learnapp.config import served_address
 from learnapp.roles import Role
 
@@ -24,7 +23,44 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, load_dotenv=False)
+class Main(click.Group):
+    """The `learnapp` command: Flask's FlaskGroup (--app, --env-file, --debug, --version, the
+    plugins' commands, the app behind each command), imported when the command runs. Only
+    `learnapp courses …` runs without it: it reads files and the configuration, and importing
+    Flask and its plugins was most of its time (issue 18)."""
+
+    def main(self, args=None, prog_name=None, **extra):
+        args = sys.argv[1:] if args is None else list(args)
+        if args[:1] == ["courses"] and "obj" not in extra:  # a test's runner brings its app
+            name = prog_name or os.path.basename(sys.argv[0])
+            return courses.main(args[1:], f"{name} courses", **extra)
+        from flask.cli import FlaskGroup
+
+        flask_group = FlaskGroup(
+            name=self.name,
+            commands=dict(self.commands),
+            callback=self.callback,
+            help=self.help,
+            create_app=_create_app,
+            add_default_commands=False,
+            load_dotenv=False,
+        )
+        return flask_group.main(args, prog_name, **extra)
+
+
+def with_appcontext(command):
+    """Flask's with_appcontext, imported when the command runs."""
+
+    @click.pass_context
+    def run(ctx: click.Context, /, *args, **kwargs):
+        from flask.cli import with_appcontext as flask_with_appcontext
+
+        return ctx.invoke(flask_with_appcontext(command), *args, **kwargs)
+
+    return update_wrapper(run, command)
+
+
+@click.group(cls=Main)
 def main() -> None:
     """LearnApp: courses from Markdown, quizzes and verifiable certificates."""
 
@@ -63,6 +99,8 @@ def db_commands(directory, x_arg) -> None:
 @with_appcontext
 def db_backup(path: Path) -> None:
     """Write a consistent copy of the SQLite database to PATH, while the app runs."""
+    import sqlite3
+
     from learnapp.extensions import db
 
     url = db.engine.url
@@ -158,18 +196,20 @@ def _configured_app():
 
 
 def with_configuration(command):
-    """Like with_appcontext (give the command with_appcontext=False), but `learnapp` builds
-    the app's configuration only: these commands read files, not the database, and
-    building the whole app was most of their time. An app given otherwise (a test's) is
-    used as it is."""
+    """Give a command that reads files, not the database, the configuration as its first
+    argument: read without Flask when `learnapp courses …` runs alone (see Main), else the
+    app's (a test's, or one built with the configuration only)."""
 
     @click.pass_context
     def run(ctx: click.Context, /, *args, **kwargs):
-        info = ctx.ensure_object(ScriptInfo)
-        if info.create_app is _create_app:
-            info.create_app = _configured_app
-        with info.load_app().app_context():
-            return ctx.invoke(command, *args, **kwargs)
+        info = ctx.find_root().obj
+        if info is None:
+            settings = config.settings(config.INSTANCE_DIR)
+        else:
+            if info.create_app is _create_app:
+                info.create_app = _configured_app
+            settings = info.load_app().config
+        return ctx.invoke(command, settings, *args, **kwargs)
 
     return update_wrapper(run, command)
 
@@ -179,29 +219,23 @@ def courses() -> None:
     """Check and list the course content."""
 
 
-def _content_dirs(courses_dir: str | None, quizzes_dir: str | None) -> tuple[str, str]:
-    from flask import current_app
-
-    return (
-        courses_dir or current_app.config["COURSES_DIR"],
-        quizzes_dir or current_app.config["QUIZZES_DIR"],
-    )
+def _content_dirs(settings, courses_dir: str | None, quizzes_dir: str | None) -> tuple[str, str]:
+    return courses_dir or settings["COURSES_DIR"], quizzes_dir or settings["QUIZZES_DIR"]
 
 
-@courses.command("check", with_appcontext=False)
+@courses.command("check")
 @click.option("--courses-dir", type=click.Path(file_okay=False), default=None)
 @click.option("--quizzes-dir", type=click.Path(file_okay=False), default=None)
 @with_configuration
-def courses_check(courses_dir, quizzes_dir) -> None:
+def courses_check(settings, courses_dir, quizzes_dir) -> None:
     """Validate all content: one `path:line: message` line per problem; exit 1 on errors."""
-    from flask import current_app
-
-    from learnapp.catalogue import content_limits
     from learnapp.content.loader import load_catalogue
 
-    limits = content_limits(current_app)
-    catalogue = load_catalogue(*_content_dirs(courses_dir, quizzes_dir), limits=limits)
-    template_errors = _certificate_template_problems(catalogue.courses.values())
+    dirs = _content_dirs(settings, courses_dir, quizzes_dir)
+    catalogue = load_catalogue(*dirs, limits=config.content_limits(settings))
+    template_errors = _certificate_template_problems(
+        catalogue.courses.values(), settings["STATIC_DIR"]
+    )
     for problem in (*catalogue.problems, *template_errors):
         click.echo(str(problem))
     errors = len(catalogue.errors) + len(template_errors)
@@ -214,39 +248,40 @@ def courses_check(courses_dir, quizzes_dir) -> None:
         sys.exit(1)
 
 
-def _certificate_template_problems(courses) -> list:
+def _certificate_template_problems(courses, static_dir: str) -> list:
     """Render each course's own certificate template once, as issuing would."""
-    from flask import current_app
-
-    from learnapp.certificates.render import template_problems
-
-    problems = []
+    templates = []
     for course in courses:
         readings = (course, *course.translations.values()) if course.certificate else ()
         for reading in readings:  # certificate.html, then certificate.fr.html and the like
             if reading.certificate_template and (
                 reading is course or reading.certificate_template != course.certificate_template
             ):
-                problems += template_problems(
-                    reading.certificate_template,
-                    course_title=reading.title,
-                    course_dir=course.path,
-                    static_dir=current_app.config["STATIC_DIR"],
-                    language=reading.language,
-                )
+                templates.append((course, reading))
+    if not templates:
+        return []
+    from learnapp.certificates.render import template_problems  # Jinja, Babel, segno
+
+    problems = []
+    for course, reading in templates:
+        problems += template_problems(
+            reading.certificate_template,
+            course_title=reading.title,
+            course_dir=course.path,
+            static_dir=static_dir,
+            language=reading.language,
+        )
     return problems
 
 
-@courses.command("list", with_appcontext=False)
+@courses.command("list")
 @with_configuration
-def courses_list() -> None:
+def courses_list(settings) -> None:
     """Slug, title, languages (default first), status, lessons and quizzes of every course."""
-    from flask import current_app
-
-    from learnapp.catalogue import content_limits
     from learnapp.content.loader import load_catalogue
 
-    catalogue = load_catalogue(*_content_dirs(None, None), limits=content_limits(current_app))
+    dirs = _content_dirs(settings, None, None)
+    catalogue = load_catalogue(*dirs, limits=config.content_limits(settings))
     rows = [("slug", "title", "languages", "status", "lessons", "quizzes")]
     rows += [
         (c.slug, c.title, ",".join(c.languages), c.status, str(len(c.lessons)), str(len(c.quizzes)))
@@ -308,6 +343,7 @@ def certificates_backfill_credentials() -> None:
 @click.option("--port", type=int, default=lambda: served_address()[1], show_default="PORT or 5000")
 @click.option("--workers", type=int, default=None, help="Default: one per CPU, 2 to 8.")
 @click.option("--threads", type=int, default=None, help="Default: 8 per worker.")
+@with_appcontext  # as FlaskGroup's commands had it: the app is built before HOST and PORT are set
 def serve(host, port, workers, threads) -> None:
     """Serve the app with gunicorn (production server)."""
     from flask.cli import ScriptInfo
@@ -470,12 +506,12 @@ def quizzes_import_gift(file: Path, slug, title, out, skip_unsupported) -> None:
     from flask import current_app
     from flask_babel import force_locale, gettext
 
-    from learnapp.catalogue import content_limits
     from learnapp.content.gift import import_gift
     from learnapp.content.loader import load_catalogue
 
-    dirs = _content_dirs(None, None)
-    course = load_catalogue(*dirs, limits=content_limits(current_app)).courses.get(slug)
+    dirs = _content_dirs(current_app.config, None, None)
+    limits = config.content_limits(current_app.config)
+    course = load_catalogue(*dirs, limits=limits).courses.get(slug)
     if course is None:
         raise click.ClickException(f'no valid course "{slug}" (see `learnapp courses list`)')
     try:
@@ -496,7 +532,7 @@ def quizzes_import_gift(file: Path, slug, title, out, skip_unsupported) -> None:
         raise click.ClickException(f"{out} exists already: choose another --out")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(result.markdown, encoding="utf-8")
-    check = load_catalogue(*dirs, limits=content_limits(current_app))
+    check = load_catalogue(*dirs, limits=limits)
     root = Path(dirs[0]).resolve().parent
     written = [p for p in check.errors if (root / p.path).resolve() == out.resolve()]
     if written:  # say what to fix, and leave the course as it was

@@ -7,14 +7,19 @@ import os
 import re
 import secrets
 import socket
+import types
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from flask import Flask
+if TYPE_CHECKING:  # not imported at run time: `learnapp courses check` reads settings() only
+    from flask import Flask
 
-from learnapp.credentials import keys
+    from learnapp.content.loader import Limits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 DEFAULTS = {
     "COURSES_DIR": str(PROJECT_ROOT / "courses"),
@@ -85,15 +90,32 @@ ALL_INTERFACES = ("0.0.0.0", "::", "[::]", "")
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
-def configure(app: Flask, overrides: dict | None = None) -> None:
-    """Fill app.config from the layers, in order of precedence."""
-    app.config.from_mapping(DEFAULTS)
-    app.config.from_pyfile("config.py", silent=True)
+def settings(instance_path: str | os.PathLike, overrides: dict | None = None) -> dict:
+    """The configured values, in order of precedence, before those derived from them."""
+    values = dict(DEFAULTS)
+    values |= _instance_config(Path(instance_path) / "config.py")
     for key in ENVIRONMENT_KEYS:
         value = os.environ.get(f"LEARNAPP_{key}")
         if value:
-            app.config[key] = value
-    app.config.update(overrides or {})
+            values[key] = value
+    return values | (overrides or {})
+
+
+def _instance_config(path: Path) -> dict:
+    """The upper-case names that instance/config.py sets (as Flask's from_pyfile reads it)."""
+    try:
+        source = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return {}
+    module = types.ModuleType("config")
+    module.__file__ = str(path)
+    exec(compile(source, str(path), "exec"), module.__dict__)
+    return {key: value for key, value in vars(module).items() if key.isupper()}
+
+
+def configure(app: Flask, overrides: dict | None = None) -> None:
+    """Fill app.config from the layers, then the values derived from them."""
+    app.config.update(settings(app.instance_path, overrides))
 
     host, port = served_address()
     if not app.config.get("BASE_URL"):
@@ -117,6 +139,13 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         app.config["ISSUER_KEY"] = _instance_issuer_key(app)
     if "SESSION_COOKIE_SECURE" not in (overrides or {}):
         app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
+
+
+def content_limits(values: Mapping) -> Limits:
+    """The content limits, with any set in `CONTENT_LIMITS` (e.g. instance/config.py)."""
+    from learnapp.content.loader import Limits
+
+    return Limits(**values.get("CONTENT_LIMITS", {}))
 
 
 def served_address() -> tuple[str, int]:
@@ -174,6 +203,8 @@ def _default_database_url(app: Flask) -> str:
 
 def _instance_issuer_key(app: Flask) -> str:
     """The credential signing key generated in instance/ (see credentials/keys.py)."""
+    from learnapp.credentials import keys  # cryptography: only when the key is read
+
     return keys.load_or_create(app.instance_path)
 
 

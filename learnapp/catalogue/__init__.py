@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from learnapp.content.loader import Limits
+from learnapp.config import content_limits
 from learnapp.content.model import Catalogue, Course
 from learnapp.content.store import ContentStore
 
@@ -26,13 +26,8 @@ def init_app(app: Flask) -> None:
         app.config["QUIZZES_DIR"],
         check_interval=float(app.config["CONTENT_RELOAD_SECONDS"]),
         on_problem=lambda problem: log.warning("content problem: %s", problem),
-        limits=content_limits(app),
+        limits=content_limits(app.config),
     )
-
-
-def content_limits(app: Flask) -> Limits:
-    """The content limits, with any set in `CONTENT_LIMITS` (e.g. instance/config.py)."""
-    return Limits(**app.config.get("CONTENT_LIMITS", {}))
 
 
 def catalogue() -> Catalogue:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -122,21 +123,40 @@ def render_markdown(
 ) -> Rendered:
     """Render trainer Markdown to safe HTML, rewriting relative links with `resolve_link`."""
     state = _State(resolve_link, top_level, take_title)
-    md = markdown.Markdown(
-        extensions=[*EXTENSIONS, _LearnAppExtension(state)],
-        extension_configs=EXTENSION_CONFIGS,
-        output_format="html",
-    )
+    md = _take_markdown(state)
     try:
         body = md.convert(text)
     except RecursionError:  # e.g. thousands of * or _ around one word
         message = "the Markdown is nested too deeply to render (such as * or _ hundreds deep)"
         return Rendered("", None, (Issue(0, message, "error"),))
     raw_urls = _audit_raw_html(md.htmlStash.rawHtmlBlocks, state)
+    _idle.markdown = md  # rendered to the end: the next document may reuse it
     html = sanitize.clean(body, relative=lambda url: raw_urls.get(url, url))
     if inline:
         html = unwrap_paragraph(html)
     return Rendered(html, state.title, _locate(text, state.found))
+
+
+# Building a Markdown instance with its extensions cost a tenth of rendering a lesson, so
+# each thread keeps one and resets it between documents. It is taken while it renders:
+# one that an exception stopped half-way (a RecursionError, a deadline's OutOfTime) may
+# hold a parser's state, and is never used again.
+_idle = threading.local()
+
+
+def _take_markdown(state: _State) -> markdown.Markdown:
+    """This thread's Markdown instance (a new one if it has none), reset, rendering for `state`."""
+    md = getattr(_idle, "markdown", None)
+    _idle.markdown = None
+    if md is None:
+        md = markdown.Markdown(
+            extensions=[*EXTENSIONS, _LearnAppExtension()],
+            extension_configs=EXTENSION_CONFIGS,
+            output_format="html",
+        )
+    md.reset()
+    md.treeprocessors["learnapp"].state = state
+    return md
 
 
 def _audit_raw_html(blocks: list, state: _State) -> dict[str, str | None]:
@@ -210,19 +230,13 @@ def _locate(text: str, found: list[_Found]) -> tuple[Issue, ...]:
 
 
 class _LearnAppExtension(Extension):
-    def __init__(self, state: _State) -> None:
-        super().__init__()
-        self.state = state
-
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
         # After "unescape" (priority 0), so URLs and text no longer hold escape placeholders.
-        md.treeprocessors.register(_ContentTreeprocessor(md, self.state), "learnapp", -10)
+        md.treeprocessors.register(_ContentTreeprocessor(md), "learnapp", -10)
 
 
 class _ContentTreeprocessor(Treeprocessor):
-    def __init__(self, md: markdown.Markdown, state: _State) -> None:
-        super().__init__(md)
-        self.state = state
+    state: _State  # of the document being rendered (set by _take_markdown)
 
     def run(self, root: Element) -> None:
         if self.state.take_title:

@@ -1,5 +1,6 @@
 """The `learnapp` command line (SPEC §4)."""
 
+import os
 import sqlite3
 
 import pytest
@@ -183,3 +184,48 @@ def test_content_commands_build_no_app(monkeypatch, command):
     result = CliRunner().invoke(main, command)
     assert result.exit_code == 0, result.output
     assert "basics" in result.output or "valid" in result.output
+
+
+@pytest.mark.parametrize("command", [["courses", "check"], ["courses", "list"]])
+def test_content_commands_import_no_flask(command):
+    """`learnapp courses …` starts without Flask, its plugins or the features: importing them
+    took longer than checking a 100-lesson course (issue 18)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ISSUER_KEY, SITE_COURSES, SITE_QUIZZES
+
+    script = (
+        "import sys\n"
+        "from learnapp.cli import main\n"
+        f"main({command!r}, standalone_mode=False)\n"
+        "loaded = [m for m in ('flask', 'werkzeug', 'flask_babel', 'sqlalchemy', 'cryptography',"
+        " 'learnapp.catalogue', 'learnapp.certificates.render') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    environment = {
+        "LEARNAPP_COURSES_DIR": str(SITE_COURSES),
+        "LEARNAPP_QUIZZES_DIR": str(SITE_QUIZZES),
+        "LEARNAPP_ISSUER_KEY": ISSUER_KEY,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "basics" in result.stdout or "valid" in result.stderr
+
+
+def test_content_commands_read_the_instance_configuration(monkeypatch, tmp_path):
+    """instance/config.py is a layer of the configuration (README), for every command."""
+    from learnapp import config
+    from learnapp.cli import main
+
+    (tmp_path / "config.py").write_text(f"COURSES_DIR = {str(FIXTURES / 'site' / 'courses')!r}\n")
+    monkeypatch.setattr(config, "INSTANCE_DIR", tmp_path)
+    monkeypatch.delenv("LEARNAPP_COURSES_DIR", raising=False)
+    result = CliRunner().invoke(main, ["courses", "list"])
+    assert result.exit_code == 0, result.output
+    assert any(row.startswith("basics ") for row in result.stdout.splitlines())

@@ -70,3 +70,59 @@ def test_a_block_that_finishes_in_time_is_not_interrupted_later():
     with deadline(time.monotonic() + 0.05):
         pass
     busy(0.1)  # an OutOfTime still pending would land here
+
+
+def test_a_shorter_budget_after_a_longer_one_still_stops_in_time():
+    """One watchdog serves every budget: it must wake early for a new, nearer deadline."""
+    with deadline(time.monotonic() + 10):
+        busy(0.01)
+    started = time.monotonic()
+    with (
+        pytest.raises(OutOfTime),
+        deadline(time.monotonic() + 10),
+        deadline(time.monotonic() + 0.05),
+    ):
+        busy(2)
+    assert time.monotonic() - started < 1
+
+
+def test_budgets_in_several_threads_each_stop_their_own_work():
+    import threading
+
+    stopped = {}
+
+    def work(name: str, seconds: float) -> None:
+        started = time.monotonic()
+        try:
+            with deadline(started + seconds):
+                busy(3)
+        except OutOfTime:
+            stopped[name] = time.monotonic() - started
+
+    threads = [threading.Thread(target=work, args=(n, s)) for n, s in (("a", 0.3), ("b", 0.05))]
+    before = threading.active_count()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(stopped) == {"a", "b"}
+    assert stopped["b"] < stopped["a"] < 2
+    assert threading.active_count() <= before + 1  # no thread per block left behind
+
+
+def test_a_forked_child_keeps_its_own_watchdog():
+    import os
+
+    with deadline(time.monotonic() + 10):
+        pid = os.fork()
+        if pid == 0:  # the child: the parent's watchdog thread is not here
+            try:
+                with deadline(time.monotonic() + 0.05):
+                    busy(2)
+                os._exit(1)
+            except OutOfTime:
+                os._exit(0)
+            except BaseException:
+                os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

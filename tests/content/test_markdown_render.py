@@ -180,3 +180,46 @@ def test_file_renderer_reports_lines_of_the_file(links):
         " no such file in the course folder"
     ]
     assert "<span>x</span>" in rendered.html
+
+
+DOCUMENTS = [
+    "# Title\n\nText[^1] and [a ref][r].\n\n[^1]: A note.\n\n[r]: 01-intro.md\n",
+    '## Same\n\n## Same\n\n!!! note "N"\n    - a\n\n        b\n\n'
+    '<div>raw <a href="images/map.png">x</a></div>\n',
+    "- one\n    - two\n\n1. three\n\n```python\nx = 1\n```\n\n"
+    "???+ tip\n    Open.\n\nTerm\n:   Def\n",
+    "Again[^1], and [the same ref][r] undefined here.\n\n[^1]: Another note.\n\n## Same\n",
+    "# " + "*" * 3000 + "x" + "*" * 3000 + "\n",  # a RecursionError: that instance is dropped
+    "> quote\n>\n> - in a list\n\n| a | b |\n|--|--|\n| 1 | 2 |\n\n[bad](javascript:x)\n",
+]
+
+
+def fresh(text: str, links: CourseLinks, **options):
+    """Rendered in a thread of its own, so with a Markdown instance of its own."""
+    import threading
+
+    out = []
+    thread = threading.Thread(target=lambda: out.append(render(text, links, **options)))
+    thread.start()
+    thread.join()
+    return out[0]
+
+
+@pytest.mark.parametrize("take_title", [False, True])
+def test_a_reused_markdown_renders_each_document_as_a_fresh_one(links, take_title):
+    """The thread's Markdown instance is reset between documents: no footnote, reference,
+    heading id or parser state of one document leaks into the next."""
+    in_sequence = [render(text, links, take_title=take_title) for text in DOCUMENTS * 2]
+    alone = [fresh(text, links, take_title=take_title) for text in DOCUMENTS * 2]
+    assert in_sequence == alone
+
+
+def test_a_render_stopped_by_its_deadline_leaves_the_next_one_intact(links):
+    import time
+
+    from learnapp.content.deadline import OutOfTime, deadline
+
+    slow = "".join(">" * depth + " [x](y " + "\n" for depth in range(1, 98)) * 40
+    with pytest.raises(OutOfTime), deadline(time.monotonic() + 0.02):
+        render(slow, links)
+    assert [render(text, links) for text in DOCUMENTS] == [fresh(t, links) for t in DOCUMENTS]
