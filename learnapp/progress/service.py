@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Row, bindparam, exists, func, literal, union_all
+from sqlalchemy import Row, bindparam, exists, func, literal, literal_column, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import lazyload
 
@@ -41,11 +41,14 @@ _DONE = union_all(
 # and of the quizzes passed (newline-separated: slugs have no newline) in one statement.
 # Written on the tables, so that the lesson page's read below is plain SQL (no ORM).
 _SEPARATOR = "\n"
+# A literal in the SQL: as a parameter, aggregate_strings() renders the statement anew on
+# every execution (a third of this read's cost on SQLite).
+_SQL_SEPARATOR = literal_column(f"'{_SEPARATOR}'")
 _ENROLMENTS, _COMPLETIONS, _ATTEMPTS = (
     model.__table__.c for model in (Enrolment, LessonCompletion, QuizAttempt)
 )
 _DONE_LESSONS = (
-    db.select(func.aggregate_strings(_COMPLETIONS.lesson_slug, _SEPARATOR))
+    db.select(func.aggregate_strings(_COMPLETIONS.lesson_slug, _SQL_SEPARATOR))
     .where(
         _COMPLETIONS.user_id == _ENROLMENTS.user_id,
         _COMPLETIONS.course_slug == _ENROLMENTS.course_slug,
@@ -53,7 +56,7 @@ _DONE_LESSONS = (
     .scalar_subquery()
 )
 _PASSED_QUIZZES = (
-    db.select(func.aggregate_strings(_ATTEMPTS.quiz_slug, _SEPARATOR))
+    db.select(func.aggregate_strings(_ATTEMPTS.quiz_slug, _SQL_SEPARATOR))
     .where(
         _ATTEMPTS.user_id == _ENROLMENTS.user_id,
         _ATTEMPTS.course_slug == _ENROLMENTS.course_slug,
