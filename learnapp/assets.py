@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 import brotli
-from flask import Flask, current_app, send_from_directory
+from flask import Flask, current_app, request, send_from_directory, url_for
 from whitenoise import WhiteNoise
 
 from learnapp.security import HEADERS
@@ -137,6 +137,16 @@ def static_file(filename: str):
     return send_from_directory(current_app.static_folder, filename, max_age=PLAIN_MAX_AGE)
 
 
+def static_url(filename: str) -> str:
+    """`url_for('static', filename=...)`, built once per worker and file: every page asks
+    for the same ones (base.html)."""
+    urls = current_app.extensions.setdefault("learnapp.static_urls", {})
+    key = (request.script_root, filename)
+    if (url := urls.get(key)) is None:
+        url = urls[key] = url_for("static", filename=filename)
+    return url
+
+
 def init_app(app: Flask) -> None:
     static_dir = Path(app.static_folder)
     cache_dir = Path(app.config.get("STATIC_CACHE_DIR") or Path(app.instance_path, "static-cache"))
@@ -149,6 +159,7 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = files
     app.extensions["learnapp.static"] = files
     app.view_functions["static"] = static_file
+    app.add_template_global(static_url)
     names = files.fingerprinted
 
     @app.url_defaults

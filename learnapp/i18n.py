@@ -71,7 +71,7 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
-    app.jinja_env.globals.update(format_decimal=format_decimal)
+    app.jinja_env.globals.update(format_decimal=format_decimal, language_names=LANGUAGE_NAMES)
     app.jinja_env.filters["date"] = medium_date
 
     @app.context_processor
@@ -80,6 +80,5 @@ def init_app(app: Flask) -> None:
         return {
             "page_lang": language,
             "page_dir": text_direction(language),
-            "language_names": LANGUAGE_NAMES,
             "text_direction": text_direction,
         }

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from learnapp.extensions import db
-from learnapp.roles import Role
+from learnapp.roles import Role, RoleChecks
 
 
 def now_utc() -> dt.datetime:
@@ -75,7 +75,7 @@ organisation_manager = db.Table(
 )
 
 
-class User(db.Model):
+class User(RoleChecks, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(200))
@@ -117,24 +117,6 @@ class User(db.Model):
 
     def get_id(self) -> str | None:
         return self.session_key
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
-
-    @property
-    def is_manager(self) -> bool:
-        return self.role == Role.MANAGER
-
-    @property
-    def sees_reports(self) -> bool:
-        """Admins (every organisation) and managers (their own): the dashboard and lists."""
-        return self.role in (Role.MANAGER, Role.ADMIN)
-
-    @property
-    def is_staff(self) -> bool:
-        """Trainers and admins: may preview drafts and see content status."""
-        return self.role in (Role.TRAINER, Role.ADMIN)
 
 
 class UserSession(db.Model):

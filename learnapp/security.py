@@ -128,6 +128,9 @@ class DatabaseIdConverter(IntegerConverter):
 SESSIONLESS_PATHS = frozenset({"/healthz"})
 
 
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """The signed-cookie session, not opened for SESSIONLESS_PATHS.
 
@@ -144,12 +147,12 @@ class SessionInterface(SecureCookieSessionInterface):
         if request.path in SESSIONLESS_PATHS:
             return NullSession()
         cookie = request.cookies.get(self.get_cookie_name(app))
-        serializer = self.get_signing_serializer(app)
-        if not cookie or serializer is None:
+        if not cookie or not app.secret_key:  # no secret key: no serializer, a null session
             return super().open_session(app, request)
         max_age = int(app.permanent_session_lifetime.total_seconds())
         known = self.verified.get(cookie)
         if known is None or time.time() - known[1] > max_age:
+            serializer = self.get_signing_serializer(app)
             try:
                 data, signed_at = serializer.loads(cookie, max_age=max_age, return_timestamp=True)
             except BadSignature:
@@ -158,7 +161,12 @@ class SessionInterface(SecureCookieSessionInterface):
                 self.verified.clear()
             known = self.verified[cookie] = (data, signed_at.timestamp())
         # A copy: a request may change the session's lists and dicts in place (flash()).
-        return self.session_class(copy.deepcopy(known[0]))
+        return self.session_class(
+            {
+                key: value if isinstance(value, _IMMUTABLE) else copy.deepcopy(value)
+                for key, value in known[0].items()
+            }
+        )
 
 
 def init_app(app: Flask) -> None:

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -32,6 +33,7 @@ from learnapp.models import (
     UserSession,
     now_utc,
 )
+from learnapp.roles import RoleChecks
 from learnapp.xapi import service as xapi
 
 MIN_PASSWORD_LENGTH = 10
@@ -154,6 +156,44 @@ _LIVE_SESSION_USER = (
     .join(UserSession, UserSession.user_id == User.id)
     .where(UserSession.key == bindparam("key"), UserSession.revoked_at.is_(None))
 )
+
+
+@dataclass(frozen=True)
+class SessionUser(RoleChecks):
+    """Who is logged in, and no more: Flask-Login's user on the pages that need nothing
+    else of the account (learnapp.auth.views.WHO_ONLY_PAGES), read as one row per request
+    without the ORM's instance bookkeeping. The session is checked as for the User model."""
+
+    id: int
+    role: str
+    language: str
+    session_key: str
+
+    is_active = True  # only the live session of an active account is loaded
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return self.session_key
+
+
+_USERS, _SESSIONS = User.__table__, UserSession.__table__
+_LIVE_SESSION_WHO = (
+    db.select(_USERS.c.id, _USERS.c.role, _USERS.c.language)
+    .join_from(_USERS, _SESSIONS, _SESSIONS.c.user_id == _USERS.c.id)
+    .where(
+        _SESSIONS.c.key == bindparam("key"),
+        _SESSIONS.c.revoked_at.is_(None),
+        _USERS.c.active.is_(True),
+        _USERS.c.deleted_at.is_(None),
+    )
+)
+
+
+def session_user(key: str) -> SessionUser | None:
+    """Who holds a live session, as load_session() would find them, or None."""
+    row = db.session.execute(_LIVE_SESSION_WHO, {"key": key}).first()
+    return SessionUser(*row, session_key=key) if row else None
 
 
 def load_session(key: str) -> User | None:

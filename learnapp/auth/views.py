@@ -44,8 +44,16 @@ login_manager.login_message = None
 login_manager.session_protection = None  # sessions are revocable server-side instead
 
 
+# Pages that need of the logged-in user only who they are (id, role, language): their
+# user is read as a plain row (auth.service.SessionUser), which costs the lesson page, the
+# hottest one, much less than the User model. The session is checked on every request alike.
+WHO_ONLY_PAGES = frozenset({"progress.lesson"})
+
+
 @login_manager.user_loader
 def load_user(session_key: str):
+    if request.endpoint in WHO_ONLY_PAGES:
+        return service.session_user(session_key)
     return service.load_session(session_key)
 
 

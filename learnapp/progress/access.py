@@ -3,6 +3,7 @@
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import Row
 
 from learnapp.content.model import Course, Lesson, Quiz
 from learnapp.models import Enrolment
@@ -10,7 +11,7 @@ from learnapp.progress.rules import CourseProgress
 
 
 def refusal(
-    course: Course, step: Lesson | Quiz, enrolled: Enrolment | None, current: CourseProgress
+    course: Course, step: Lesson | Quiz, enrolled: Enrolment | Row | None, current: CourseProgress
 ):
     """The response that keeps the current user out of `step`, or None to let them in."""
     if current_user.is_staff:

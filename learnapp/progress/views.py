@@ -52,23 +52,26 @@ def enrol(course_slug: str):
 def lesson(course_slug: str, lesson_slug: str):
     course = reading_course(course_or_404(course_slug))
     lesson = _lesson_or_404(course, lesson_slug)
-    enrolled, current = service.enrolment_and_progress(current_user, course)
+    user = current_user._get_current_object()  # a SessionUser here (auth.views.WHO_ONLY_PAGES)
+    enrolled, current = service.visit_and_progress(user, course)
     if (refused := access.refusal(course, lesson, enrolled, current)) is not None:
         return refused
     if enrolled:
         service.record_visit(enrolled, lesson)
+    # Committed before rendering: the page reads plain rows, and SQLite's write lock is
+    # released sooner.
+    db.session.commit()
     etag = personal_etag(
         course.version,
         course.language,
         lesson.slug,
-        current_user.id,
-        current_user.role,
+        user.id,
+        user.role,
         enrolled is not None,
         sorted(current.done_lessons),
         sorted(current.passed_quizzes),
     )
     if (unchanged := not_modified(etag)) is not None:
-        db.session.commit()
         return unchanged
     steps = current.steps
     position = steps.index(lesson)
@@ -81,8 +84,6 @@ def lesson(course_slug: str, lesson_slug: str):
         previous=steps[position - 1] if position > 0 else None,
         following=steps[position + 1] if position + 1 < len(steps) else None,
     )
-    # Committed after rendering: a commit expires current_user, which the page reads again.
-    db.session.commit()
     return revalidate(make_response(page), etag)
 
 

@@ -5,7 +5,7 @@ import re
 from sqlalchemy import func
 
 from learnapp.extensions import db
-from learnapp.models import Organisation, User
+from learnapp.models import Organisation, User, UserSession
 from tests.conftest import PASSWORD, register
 
 
@@ -127,3 +127,43 @@ def test_language_switcher_sets_locale_without_javascript(client):
 def test_accept_language_chooses_the_locale(client):
     page = client.get("/login", headers={"Accept-Language": "fr-CH, fr;q=0.9"})
     assert '<html lang="fr" dir="ltr">' in page.get_data(as_text=True)
+
+
+DRAFT_LESSON = "/courses/draft-notes/hostile"  # a draft course: staff only
+
+
+def test_the_lesson_page_checks_the_session_and_role_on_every_request(app, client, login_as):
+    # Its user is a plain row (auth.service.SessionUser), read anew on each request like
+    # the User model elsewhere: logout, deactivation and a role change count at once.
+    user = login_as("trainer")
+    cookie = client.get_cookie("learnapp_session").value
+    assert client.get(DRAFT_LESSON).status_code == 200
+    user.role = "learner"
+    db.session.commit()
+    assert client.get(DRAFT_LESSON).status_code == 404
+    user.role, user.active = "trainer", False
+    db.session.commit()
+    assert client.get(DRAFT_LESSON).status_code == 302  # to the login page
+    user.active = True
+    db.session.commit()
+    assert client.get(DRAFT_LESSON).status_code == 200
+    client.submit("/logout")
+    thief = app.test_client()
+    thief.set_cookie("learnapp_session", cookie)
+    assert thief.get(DRAFT_LESSON).status_code == 302
+
+
+def test_only_the_pages_that_need_who_only_get_the_lighter_user(app, login_as):
+    from learnapp.auth.service import SessionUser
+    from learnapp.auth.views import load_user
+
+    user = login_as("trainer")
+    key = db.session.scalar(db.select(UserSession.key).where(UserSession.user_id == user.id))
+    with app.test_request_context(DRAFT_LESSON):
+        who = load_user(key)
+        assert load_user("not a session") is None
+    assert isinstance(who, SessionUser)
+    assert (who.id, who.role, who.language, who.get_id()) == (user.id, "trainer", "en", key)
+    assert who.is_staff and not who.is_admin and who.is_authenticated and who.is_active
+    with app.test_request_context("/me"):
+        assert isinstance(load_user(key), User)
