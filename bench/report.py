@@ -68,17 +68,17 @@ WHY = {
         "CSRF check, the enrolment read, the progress read after the insert (it must see a "
         "racing request's step to finish the course once) and the redirect: 3 statements (8 "
         "before issue 9, 4 before issue 18: the enrolment is now checked inside the INSERT). "
-        "PostgreSQL adds a round trip per statement and the pool's pre-ping. Meeting 0.8x "
+        "PostgreSQL adds a round trip per statement (no pre-ping since issue 18's third "
+        "pass: only a connection idle for 10 s is pinged). Meeting 0.8x "
         "everywhere would need the POST to skip "
         "the ORM session load (id and role from the signed cookie, revocation checked in the "
         "same statement) - about 0.5x is the realistic floor with Flask-Login."
     ),
     "quiz_rps": (
-        "Since issue 18's second pass the submission runs 6 statements (11 before): the "
-        "session, enrolment with progress, the token (a replay?), the last attempt number, "
-        "the INSERT ... RETURNING the attempt, and the progress after it; (d) runs 2. "
-        "Grading, the form and the redirect are the rest. Folding the replay check into "
-        "the number read would save one more round trip on PostgreSQL."
+        "Since issue 18's third pass the submission runs 5 statements (11, then 6 before): "
+        "the session, enrolment with progress, the last attempt number with the token's own "
+        "(a replay?), the INSERT ... RETURNING the attempt, and the progress after it; (d) "
+        "runs 2. Grading, the form and the redirect are the rest."
     ),
     "download_rps": (
         "(b) is Flask returning bytes (~0.2 ms CPU). Since issue 18's second pass the "
