@@ -72,17 +72,17 @@ WHY = {
         "CSRF check, the enrolment read, the progress read after the insert (it must see a "
         "racing request's step to finish the course once) and the redirect: 3 statements (8 "
         "before issue 9, 4 before issue 18: the enrolment is now checked inside the INSERT). "
-        "PostgreSQL adds a round trip per statement and the pool's pre-ping. Meeting 0.8x "
+        "PostgreSQL adds a round trip per statement (no pre-ping since issue 18's third "
+        "pass: only a connection idle for 10 s is pinged). Meeting 0.8x "
         "everywhere would need the POST to skip "
         "the ORM session load (id and role from the signed cookie, revocation checked in the "
         "same statement) - about 0.5x is the realistic floor with Flask-Login."
     ),
     "quiz_rps": (
-        "Since issue 18's second pass the submission runs 6 statements (11 before): the "
-        "session, enrolment with progress, the token (a replay?), the last attempt number, "
-        "the INSERT ... RETURNING the attempt, and the progress after it; (d) runs 2. "
-        "Grading, the form and the redirect are the rest. Folding the replay check into "
-        "the number read would save one more round trip on PostgreSQL."
+        "Since issue 18's third pass the submission runs 5 statements (11, then 6 before): "
+        "the session, enrolment with progress, the last attempt number with the token's own "
+        "(a replay?), the INSERT ... RETURNING the attempt, and the progress after it; (d) "
+        "runs 2. Grading, the form and the redirect are the rest."
     ),
     "download_rps": (
         "(b) is Flask returning bytes (~0.2 ms CPU). Since issue 18's second pass the "
@@ -92,7 +92,10 @@ WHY = {
         "about half is the session and its user (the owner check), a third the one read, "
         "the rest the request context and hooks. No authenticated Flask route can reach "
         "0.8x of a bare one; X-Accel-Redirect would not remove the owner check, which is "
-        "the cost."
+        "the cost. PostgreSQL's slow rounds (about 390 req/s against about 690) are those "
+        "where one gunicorn worker holds all 16 connections (notes: connections per worker): "
+        "one process on one core, each download costing it more CPU than on SQLite (4 "
+        "round trips through psycopg) plus ~0.6 ms of the database server's CPU."
     ),
     "admin_dashboard": (
         "The dashboard runs several aggregates and renders a table per course and "
@@ -568,6 +571,9 @@ def write_report(results: dict, path: Path) -> str:
                     sum(r["requests"] for r in runs),
                 )
                 notes.append(f"{recorded:,} new attempts for {requests:,} requests")
+            if any(r.get("split") for r in runs):
+                splits = ", ".join(r.get("split") or "?" for r in runs)
+                notes.append(f"connections per worker {splits}")
             lines.append(
                 f"| {name} | {_fmt(s['rps'])} [{_fmt(s['rps_min'])}-{_fmt(s['rps_max'])}] "
                 f"| {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | {s['non_2xx_3xx']} "

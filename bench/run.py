@@ -32,8 +32,10 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -249,10 +251,29 @@ def start_nginx(static_dir: Path) -> Server | None:
 # ---------------------------------------------------------------- wrk
 
 
+def worker_split(port: int) -> str:
+    """How the open connections to `port` are spread over its processes, e.g. "9/7".
+
+    A keep-alive connection stays with the gunicorn worker that accepted it: "16" means one
+    worker serves the whole run, on one core (issue 18: the slow certificate-download rounds).
+    """
+    cmd = ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    counts = Counter(re.findall(r"pid=(\d+)", out))
+    return "/".join(str(n) for n in sorted(counts.values(), reverse=True))
+
+
 def wrk(port: int, requests_file: Path, duration: int) -> dict:
     cmd = ["wrk", f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency"]
     cmd += ["-s", str(LUA), f"http://{HOST}:{port}", "--", str(requests_file), str(WRK_THREADS)]
+    split: list[str] = []
+    look = threading.Timer(duration / 2, lambda: split.append(worker_split(port)))
+    look.start()
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
+    look.join()
     out = done.stdout
     if "Requests/sec" not in out:
         raise RuntimeError(f"wrk failed: {done.stdout}{done.stderr}")
@@ -270,6 +291,7 @@ def wrk(port: int, requests_file: Path, duration: int) -> dict:
         "p99_ms": latency(99),
         "non_2xx_3xx": int(non2xx.group(1)) if non2xx else 0,
         "socket_errors": socket_errors.group(1).strip() if socket_errors else "",
+        "split": split[0] if split else "",
     }
 
 
@@ -638,7 +660,7 @@ def web(backends: list[Backend]) -> dict:
             say(
                 f"  round {number} {target.name:45s} {result['rps']:8.0f} req/s  "
                 f"p50 {result['p50_ms']:6.2f} ms  p99 {result['p99_ms']:7.2f} ms  "
-                f"errors {result['non_2xx_3xx']} {extra or ''}"
+                f"errors {result['non_2xx_3xx']} workers {result['split']} {extra or ''}"
             )
     memory = {}
     for server in [b.server for b in backends]:

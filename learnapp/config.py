@@ -44,7 +44,8 @@ DEFAULTS = {
     "BOOK_MEMORY_BYTES": 1024 * 1024 * 1024,
     "BOOK_SECONDS": 60.0,
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # No pool_pre_ping: a connection idle for a while is tested at checkout (extensions.py).
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "learnapp_session",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, case, func
 
 from learnapp.content.grading import draw_and_order, grade_question, score
 from learnapp.content.model import Course, Question, Quiz
@@ -124,11 +124,29 @@ def form_for_token(user: User, course: Course, quiz: Quiz, token: str) -> Attemp
 
 
 _BY_NONCE = db.select(QuizAttempt).where(QuizAttempt.token == bindparam("nonce"))
-_LAST_NUMBER = db.select(func.coalesce(func.max(QuizAttempt.number), 0)).where(
+# The token was signed for this user, course and quiz, so its attempt is among theirs.
+_NUMBERS = db.select(
+    func.coalesce(func.max(QuizAttempt.number), 0),
+    func.max(case((QuizAttempt.token == bindparam("nonce"), QuizAttempt.number))),
+).where(
     QuizAttempt.user_id == bindparam("user"),
     QuizAttempt.course_slug == bindparam("course"),
     QuizAttempt.quiz_slug == bindparam("quiz"),
 )
+
+
+@dataclass(frozen=True)
+class AttemptNumbers:
+    used: int  # the last attempt number taken, 0 before the first
+    replayed: int | None  # the number of the attempt this token already made, if any
+
+
+def attempt_numbers(user: User, course: Course, quiz: Quiz, nonce: str) -> AttemptNumbers:
+    """The attempts used so far and whether this one-time token was submitted already: one read."""
+    used, replayed = db.session.execute(
+        _NUMBERS, {"user": user.id, "course": course.slug, "quiz": quiz.slug, "nonce": nonce}
+    ).one()
+    return AttemptNumbers(used, replayed)
 
 
 def attempt_by_nonce(nonce: str) -> QuizAttempt | None:
@@ -164,27 +182,27 @@ def read_answers(form: AttemptForm, submitted: Mapping[str, list[str]]) -> dict:
     return answers
 
 
-def submit(user: User, course: Course, quiz: Quiz, form: AttemptForm, answers: dict) -> QuizAttempt:
-    """Score and store the attempt once; a replayed token returns the first result.
+def submit(
+    user: User, course: Course, quiz: Quiz, form: AttemptForm, answers: dict, used: int
+) -> QuizAttempt:
+    """Score and store the attempt once, numbered after the `used` ones (attempt_numbers,
+    which also caught a replayed token): one INSERT ... RETURNING.
 
-    A first submission is two statements: the last number used, and the insert, which
-    returns the attempt. The token is looked up only when that insert finds it taken.
+    Only when that insert finds the number or the token taken are the numbers read again;
+    a token submitted meanwhile returns the first result.
     """
     for _ in range(5):
-        used = db.session.scalar(
-            _LAST_NUMBER, {"user": user.id, "course": course.slug, "quiz": quiz.slug}
-        )
         if quiz.max_attempts is not None and used >= quiz.max_attempts:
-            if (existing := attempt_by_nonce(form.nonce)) is not None:
-                return existing  # the replay of the last attempt allowed
             raise NoAttemptsLeft(quiz.slug)
         values = _scored_attempt(user, course, quiz, form, answers, number=used + 1)
         if (attempt := insert_or_ignore_returning(QuizAttempt, **values)) is not None:
             xapi.quiz_attempted(user, course, quiz, attempt)
             return attempt
         # Another submission took this number, or this token was submitted already.
-        if (existing := attempt_by_nonce(form.nonce)) is not None:
-            return existing
+        numbers = attempt_numbers(user, course, quiz, form.nonce)
+        if numbers.replayed is not None:
+            return attempt_by_nonce(form.nonce)
+        used = numbers.used
     raise NoAttemptsLeft(quiz.slug)
 
 

@@ -71,10 +71,11 @@ def submit(course_slug: str, quiz_slug: str):
         form = service.form_for_token(
             current_user, course, quiz, request.form.get("attempt_token", "")
         )
-        if (replayed := service.attempt_by_nonce(form.nonce)) is not None:
-            return _to_result(course, quiz, replayed.number)
+        numbers = service.attempt_numbers(current_user, course, quiz, form.nonce)
+        if numbers.replayed is not None:
+            return _to_result(course, quiz, numbers.replayed)
         answers = service.read_answers(form, request.form.to_dict(flat=False))
-        attempt = service.submit(current_user, course, quiz, form, answers)
+        attempt = service.submit(current_user, course, quiz, form, answers, numbers.used)
     except service.TamperedForm:
         refuse(400, _l("This quiz form was altered or belongs to another attempt."))
     except service.QuizChanged:
