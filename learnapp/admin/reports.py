@@ -1106,19 +1106,22 @@ def learners_page(
             "joined": User.created_at,
         }.get(sort, func.lower(User.name))
         order = [key.desc() if descending else key.asc()]
-    ids = list(
+    people = list(
         db.session.scalars(
-            users.order_by(*order, User.id).limit(per_page).offset(shown_page.offset)
+            users.with_only_columns(User)
+            .order_by(*order, User.id)
+            .limit(per_page)
+            .offset(shown_page.offset)
         )
     )
-    by_id = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    ids = [user.id for user in people]
     enrolments: dict[int, list[EnrolmentRow]] = {user_id: [] for user_id in ids}
     if ids:
         shown = enrolment_rows(courses, filters if by_enrolment else Filters(scope=filters.scope))
         query = shown.where(Enrolment.user_id.in_(ids)).order_by(Enrolment.enrolled_at)
         for row in EnrolmentRow.read(query, courses):
             enrolments[row.user_id].append(row)
-    rows = [LearnerRow(by_id[user_id], enrolments[user_id]) for user_id in ids]
+    rows = [LearnerRow(user, enrolments[user.id]) for user in people]
     return LearnerPage(rows, shown_page.total, shown_page.page, shown_page.pages, per_page)
 
 
