@@ -229,8 +229,7 @@ def _grouped_progress(courses: Mapping[str, Course], people):
     """What `_done_steps` tells of each enrolment, for all of them at once: the (learner,
     course) pairs with a lesson done and how many, and per pair the best-score mean, whether
     a quiz was passed and how many were; each grouped in one pass over its index, to be
-    joined to the enrolments. Only the learners `people` are read (ids, a select of them,
-    or None for all)."""
+    joined to the enrolments. Only the learners `people` are read (`_people`)."""
     lesson_slugs, quiz_slugs = _step_slugs(courses)
     lessons = (
         select(LessonCompletion.user_id, LessonCompletion.course_slug, func.count().label("done"))
@@ -265,8 +264,8 @@ def _grouped_progress(courses: Mapping[str, Course], people):
 
 def _grouped_cohorts(filters: Filters, people):
     """`_cohort_of_enrolment` for every (learner, course) at once: the cohort each pair is
-    reported under, ranked in one pass over the memberships, to be joined to the
-    enrolments."""
+    reported under, ranked in one pass over the memberships of `people` (`_people`), to be
+    joined to the enrolments."""
     rank = func.row_number().over(
         partition_by=(CohortMember.user_id, CohortCourse.course_slug),
         order_by=(CohortCourse.due_on.is_(None), CohortCourse.due_on, CohortCourse.cohort_id),
