@@ -39,7 +39,7 @@ from bench.run import RAW_AGGREGATE  # noqa: E402
 from bench.seed_admin import ADMIN_EMAIL, ADMIN_PASSWORD, write_content  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-PG_DB = "learnapp_scale"
+PG_DB = os.environ.get("BENCH_SCALE_DB", "learnapp_scale")  # another name: a second run beside it
 ORGANISATIONS = 20
 # Lessons done by an enrolment: the 10 values are dealt out evenly over each block of 10
 # enrolment ids, so their mean (10) holds exactly: 100,000 learners x 2 x 10 = 2,000,000.
@@ -149,11 +149,15 @@ LEFT JOIN certificate AS c
 WHERE e.user_id = ANY(%s)
 ORDER BY e.enrolled_at
 """
+# The organisations and cohorts to filter on, and to assign an account to, are shown too.
+ORGANISATIONS = "SELECT id, name FROM organisation ORDER BY name"
 LEARNER_LIST = [
     'SELECT count(*) FROM "user"',
-    """SELECT u.id, u.name, u.email, u.role, o.name FROM "user" AS u
+    """SELECT u.id, u.name, u.email, u.role, u.active, u.created_at, o.name FROM "user" AS u
        LEFT JOIN organisation AS o ON o.id = u.organisation_id
        ORDER BY lower(u.name), u.id LIMIT 50""",
+    ORGANISATIONS,
+    "SELECT id, name FROM cohort ORDER BY name",
 ]
 ONE_LEARNER = [
     'SELECT u.*, o.name FROM "user" AS u LEFT JOIN organisation AS o '
@@ -161,6 +165,12 @@ ONE_LEARNER = [
     "SELECT * FROM lesson_completion WHERE user_id = %s ORDER BY completed_at",
     "SELECT * FROM quiz_attempt WHERE user_id = %s ORDER BY course_slug, quiz_slug, number",
     "SELECT id, code, course_slug, issued_at, revoked_at FROM certificate WHERE user_id = %s",
+    ORGANISATIONS,
+    "SELECT organisation_id FROM organisation_manager WHERE user_id = %s",
+    """SELECT * FROM audit_event WHERE target = 'user:' || %(id)s
+         OR target IN (SELECT code FROM certificate WHERE user_id = %(id)s)
+       ORDER BY created_at DESC, id DESC LIMIT 100""",
+    "SELECT max(created_at) FROM user_session WHERE user_id = %s",
 ]
 COMPLETIONS = """
 SELECT u.email, u.name, o.name, e.course_slug, e.enrolled_at, p.done, b.best, e.completed_at,
@@ -341,7 +351,7 @@ def measure(database_url: str, content: Path, repeat: int) -> dict:
         ),
         "one learner": (
             f"/admin/learners/{learner}",
-            sql(*((s, (learner,)) for s in ONE_LEARNER), (PROGRESS_OF, ([learner],))),
+            sql(*((s, args_of(s, learner)) for s in ONE_LEARNER), (PROGRESS_OF, ([learner],))),
         ),
         "completions CSV": ("/admin/reports/completions.csv", sql((COMPLETIONS, ()))),
     }
@@ -370,6 +380,13 @@ def measure(database_url: str, content: Path, repeat: int) -> dict:
         )
     raw.close()
     return result
+
+
+def args_of(statement: str, learner: int):
+    """The parameters of a ONE_LEARNER statement: none, the learner's id, or it named."""
+    if "%(id)s" in statement:
+        return {"id": learner}
+    return (learner,) if "%s" in statement else ()
 
 
 def explain(connection, statement: str, parameters) -> str:

@@ -313,3 +313,71 @@ def test_grouped_and_correlated_progress_agree(population, make_user):
     )
     assert {row.status for row in every} == {"completed", "in_progress", "not_started"}
     assert {row.best_quiz_score for row in every} >= {0, 50, None}
+
+
+def test_grouped_and_correlated_csv_rows_agree(population, make_user):
+    """The CSV's rows with every column (steps done, progress, the cohort each enrolment is
+    reported under and its status against the due date), grouped once (PostgreSQL's way)
+    or per row (SQLite's), are the same rows, with each filter and in a partner manager's
+    scope (issue 18)."""
+    from learnapp.admin.reports import NO_ORGANISATION, Filters, enrolment_rows
+    from learnapp.catalogue import catalogue
+    from learnapp.cohorts import service as cohorts
+    from learnapp.models import LessonCompletion
+
+    courses = catalogue().courses
+    retired = make_user(name="Rita Retired", organisation="Ministry of Health")
+    enrol(retired, JAN)
+    db.session.add(
+        LessonCompletion(
+            user_id=retired.id, course_slug="basics", lesson_slug="gone", course_version="old"
+        )
+    )
+    today = dt.date(2026, 3, 1)
+    health = organisation_id("Ministry of Health")
+    # Bilal is in three cohorts: reported under the one due soonest, else the one filtered
+    # on; two due the same day are told apart by id, one with no due date comes last.
+    late = cohorts.create("Late", health, {"basics": today - dt.timedelta(days=1)}, None)
+    same_day = cohorts.create("Same day", None, {"basics": today - dt.timedelta(days=1)}, None)
+    open_ended = cohorts.create("Open", None, {"basics": None}, None)
+    later = cohorts.create("Later", None, {"basics": today + dt.timedelta(days=30)}, None)
+    for cohort, people in (
+        (late, ("busy_health",)),
+        (same_day, ("busy_health", "idle_uni")),
+        (open_ended, ("busy_health", "quiz_only", "done_uni")),
+        (later, ("done_health", "quiz_only")),
+    ):
+        for name in people:
+            cohorts.join(cohort, population[name], courses)
+    cohorts.join(open_ended, retired, courses)
+    db.session.commit()
+    cases = [
+        Filters(),
+        Filters(scope=frozenset({health})),
+        Filters(organisation=NO_ORGANISATION),
+        Filters(organisation=health, status="in_progress"),
+        Filters(status="not_started"),
+        Filters(course="basics", status="completed"),
+        Filters(cohort=open_ended.id),
+        Filters(cohort=same_day.id, scope=frozenset({health})),
+        Filters(cohort=later.id, status="in_progress"),
+    ]
+    for filters in cases:
+        found = [
+            sorted(map(tuple, db.session.execute(query).all()))
+            for query in (
+                enrolment_rows(courses, filters, today=today, grouped=grouped)
+                for grouped in (True, False)
+            )
+        ]
+        assert found[0] == found[1], filters
+    every = {
+        row.name: row
+        for row in db.session.execute(enrolment_rows(courses, Filters(), today=today, grouped=True))
+    }
+    assert every["Bilal Health"].cohort == "Late" and every["Bilal Health"].done_steps == 1
+    assert every["Quentin Nobody"].cohort == "Later"
+    assert every["Dana Uni"].cohort == "Open" and every["Dana Uni"].cohort_status == "completed"
+    assert every["Rita Retired"].done_steps == 0 and every["Ines Uni"].cohort == "Same day"
+    assert every["Hana Health"].progress_percent == 100
+    assert {row.cohort_status for row in every.values()} >= {"overdue", "completed", "not started"}

@@ -103,6 +103,10 @@ def test_completions_csv_runs_each_figure_subquery_once(client, admin, make_user
     with counted() as statements:
         assert client.get("/admin/reports/completions.csv", buffered=True).status_code == 200
     statement, parameters = next((sql, args) for sql, args in statements if "enrolment" in sql)
-    # Status (an EXISTS on lessons, one on passed quizzes), best score, lessons done,
-    # quizzes passed and the reporting cohort: six, not one per column naming them (12).
-    assert correlated_subqueries(statement, parameters) <= 6
+    if db.engine.dialect.name == "postgresql":
+        # Grouped once and joined in (issue 18): no subquery runs per row.
+        assert correlated_subqueries(statement, parameters) == 0
+    else:
+        # Status (an EXISTS on lessons, one on passed quizzes), best score, lessons done,
+        # quizzes passed and the reporting cohort: six, not one per column naming them (12).
+        assert correlated_subqueries(statement, parameters) <= 6
