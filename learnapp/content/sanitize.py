@@ -40,6 +40,9 @@ ATTRIBUTES: Mapping[str, set[str]] = {
     **{heading: {"id"} for heading in HEADINGS},
 }
 IMAGE_DEFAULTS = {"img": {"loading": "lazy", "decoding": "async"}}
+# nh3 adds IMAGE_DEFAULTS in an order that changes from one process to the next (a Rust
+# HashMap): put them in one order, so every worker serves the same bytes (and ETag).
+_IMAGE_DEFAULTS_REORDERED = re.compile(r' decoding="async" loading="lazy"(?=[ />])')
 URL_ATTRIBUTES = frozenset({"href", "src"})
 VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
@@ -71,6 +74,7 @@ def clean(html: str, relative: Callable[[str], str | None] | None = None) -> str
         set_tag_attribute_values=IMAGE_DEFAULTS,
         url_relative=relative,
     )
+    cleaned = _IMAGE_DEFAULTS_REORDERED.sub(' loading="lazy" decoding="async"', cleaned)
     return _IMG_WITHOUT_ALT.sub('<img alt=""', cleaned)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -115,6 +117,20 @@ def test_images_are_lazy(links):
     assert 'loading="lazy"' in html
     assert 'decoding="async"' in html
     assert 'alt="Map"' in html
+
+
+def test_every_process_writes_an_image_the_same_way():
+    # nh3's order for the attributes it adds varies per process; workers must agree.
+    code = (
+        'from learnapp.content.sanitize import clean; print(clean(\'<img src="a.png" alt="A">\'))'
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(8)
+    }
+    assert outputs == {'<img src="a.png" alt="A" loading="lazy" decoding="async">\n'}
 
 
 def test_external_mail_and_anchor_links_are_left_as_they_are(links):
