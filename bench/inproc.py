@@ -7,13 +7,16 @@ figure is the median *CPU time of the thread* per request (time.thread_time), so
 process taking the CPU does not count. Needs a database seeded by bench/seed.py; it adds
 completions and quiz attempts. Prints one JSON object: route -> median microseconds, and
 "statements": route -> SQL statements sent per request (median), a count that does not move
-with the machine's load.
+with the machine's load. PROFILE=route (a name below) also profiles that route with cProfile
+and prints its 30 frames of most cumulative time to stderr.
 """
 
 from __future__ import annotations
 
+import cProfile
 import json
 import os
+import pstats
 import random
 import re
 import statistics
@@ -166,14 +169,20 @@ def main(database_url: str, courses: str, quizzes: str, yardstick_url: str, n: i
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", lambda *args: sent.append(1))
+    profiled, profile = os.environ.get("PROFILE"), cProfile.Profile()
     for i in range(n):
         prepare_quiz(i)
         for name, route in routes.items():
             sent.clear()
             start = time.thread_time()
-            route(i)
+            if name == profiled:
+                profile.runcall(route, i)
+            else:
+                route(i)
             times[name].append(time.thread_time() - start)
             counts[name].append(len(sent))
+    if profiled:
+        pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
     result = {name: round(statistics.median(ts) * 1e6) for name, ts in times.items()}
     result["statements"] = {
         name: statistics.median(c)

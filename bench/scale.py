@@ -150,13 +150,13 @@ WHERE e.user_id = ANY(%s)
 ORDER BY e.enrolled_at
 """
 # The organisations and cohorts to filter on, and to assign an account to, are shown too.
-ORGANISATIONS = "SELECT id, name FROM organisation ORDER BY name"
+ORGANISATION_CHOICES = "SELECT id, name FROM organisation ORDER BY name"
 LEARNER_LIST = [
     'SELECT count(*) FROM "user"',
     """SELECT u.id, u.name, u.email, u.role, u.active, u.created_at, o.name FROM "user" AS u
        LEFT JOIN organisation AS o ON o.id = u.organisation_id
        ORDER BY lower(u.name), u.id LIMIT 50""",
-    ORGANISATIONS,
+    ORGANISATION_CHOICES,
     "SELECT id, name FROM cohort ORDER BY name",
 ]
 ONE_LEARNER = [
@@ -165,7 +165,7 @@ ONE_LEARNER = [
     "SELECT * FROM lesson_completion WHERE user_id = %s ORDER BY completed_at",
     "SELECT * FROM quiz_attempt WHERE user_id = %s ORDER BY course_slug, quiz_slug, number",
     "SELECT id, code, course_slug, issued_at, revoked_at FROM certificate WHERE user_id = %s",
-    ORGANISATIONS,
+    ORGANISATION_CHOICES,
     "SELECT organisation_id FROM organisation_manager WHERE user_id = %s",
     """SELECT * FROM audit_event WHERE target = 'user:' || %(id)s
          OR target IN (SELECT code FROM certificate WHERE user_id = %(id)s)
