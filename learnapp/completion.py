@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
@@ -22,6 +23,9 @@ from learnapp.mail import service as mail
 from learnapp.models import Certificate, Enrolment, User
 from learnapp.progress import service as progress
 
+if TYPE_CHECKING:
+    from learnapp.auth.service import SessionUser
+
 log = logging.getLogger(__name__)
 
 
@@ -31,7 +35,7 @@ def settings() -> certificates.IssueSettings:
 
 
 def commit_and_certify(
-    user: User, course: Course, enrolled: Enrolment | None = None
+    user: User | SessionUser, course: Course, enrolled: Enrolment | None = None
 ) -> Certificate | None:
     """Commit what the learner just did; then issue the certificate if one is due.
 
@@ -43,7 +47,9 @@ def commit_and_certify(
     db.session.commit()
     if not (finished and certificates.awaiting_certificate(user, course, enrolled)):
         return None
-    return _issue(user, course, enrolled)
+    # The certificate and its e-mail need the whole account (the page may hold only who
+    # the user is: auth.views.WHO_ONLY_PAGES); no query when it is loaded already.
+    return _issue(db.session.get(User, user.id), course, enrolled)
 
 
 def _issue(user: User, course: Course, enrolled: Enrolment) -> Certificate | None:

@@ -45,9 +45,10 @@ login_manager.session_protection = None  # sessions are revocable server-side in
 
 
 # Pages that need of the logged-in user only who they are (id, role, language): their
-# user is read as a plain row (auth.service.SessionUser), which costs the lesson page, the
-# hottest one, much less than the User model. The session is checked on every request alike.
-WHO_ONLY_PAGES = frozenset({"progress.lesson"})
+# user is read as a plain row (auth.service.SessionUser), which costs the lesson page and
+# "Mark complete", the hottest ones, much less than the User model. The session is checked
+# on every request alike.
+WHO_ONLY_PAGES = frozenset({"progress.lesson", "progress.complete"})
 
 
 @login_manager.user_loader

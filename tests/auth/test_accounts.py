@@ -165,5 +165,7 @@ def test_only_the_pages_that_need_who_only_get_the_lighter_user(app, login_as):
     assert isinstance(who, SessionUser)
     assert (who.id, who.role, who.language, who.get_id()) == (user.id, "trainer", "en", key)
     assert who.is_staff and not who.is_admin and who.is_authenticated and who.is_active
+    with app.test_request_context(DRAFT_LESSON + "/complete", method="POST"):
+        assert isinstance(load_user(key), SessionUser)
     with app.test_request_context("/me"):
         assert isinstance(load_user(key), User)
