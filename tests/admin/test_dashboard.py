@@ -274,6 +274,19 @@ class TestEmptyCatalogue:
         assert client.get("/admin/quizzes").status_code == 200
 
 
+def both_forms(courses, filters, **options) -> list[list[tuple]]:
+    """The rows of enrolment_rows' grouped form and of its correlated form, sorted."""
+    from learnapp.admin.reports import enrolment_rows
+
+    return [
+        sorted(map(tuple, db.session.execute(query).all()))
+        for query in (
+            enrolment_rows(courses, filters, grouped=grouped, **options)
+            for grouped in (True, False)
+        )
+    ]
+
+
 def test_grouped_and_correlated_progress_agree(population, make_user):
     """The dashboard's rows, grouped once (PostgreSQL's way) or per row (SQLite's), are the
     same rows, with each filter and in a partner manager's scope (issue 16)."""
@@ -300,14 +313,8 @@ def test_grouped_and_correlated_progress_agree(population, make_user):
         Filters(course="basics", status="completed"),
     ]
     for filters in cases:
-        found = [
-            sorted(map(tuple, db.session.execute(query).all()))
-            for query in (
-                enrolment_rows(courses, filters, detail=False, grouped=grouped)
-                for grouped in (True, False)
-            )
-        ]
-        assert found[0] == found[1], filters
+        grouped, correlated = both_forms(courses, filters, detail=False)
+        assert grouped == correlated, filters
     every = sorted(
         db.session.execute(enrolment_rows(courses, Filters(), detail=False, grouped=True)).all()
     )
@@ -363,14 +370,8 @@ def test_grouped_and_correlated_csv_rows_agree(population, make_user):
         Filters(cohort=later.id, status="in_progress"),
     ]
     for filters in cases:
-        found = [
-            sorted(map(tuple, db.session.execute(query).all()))
-            for query in (
-                enrolment_rows(courses, filters, today=today, grouped=grouped)
-                for grouped in (True, False)
-            )
-        ]
-        assert found[0] == found[1], filters
+        grouped, correlated = both_forms(courses, filters, today=today)
+        assert grouped == correlated, filters
     every = {
         row.name: row
         for row in db.session.execute(enrolment_rows(courses, Filters(), today=today, grouped=True))
