@@ -74,8 +74,8 @@ _VISIT_AND_DONE = db.select(
     _ENROLMENTS.id,
     _ENROLMENTS.last_lesson_slug,
     _ENROLMENTS.last_visited_at,
-    _DONE_LESSONS,
-    _PASSED_QUIZZES,
+    _DONE_LESSONS.label("lessons"),
+    _PASSED_QUIZZES.label("quizzes"),
 ).where(_ENROLMENTS.user_id == bindparam("user"), _ENROLMENTS.course_slug == bindparam("course"))
 _RECORD_VISIT = (
     db.update(Enrolment.__table__)
@@ -157,7 +157,7 @@ def visit_and_progress(user: User, course: Course) -> tuple[Row | None, CoursePr
     row = db.session.execute(_VISIT_AND_DONE, {"user": user.id, "course": course.slug}).first()
     if row is None:
         return None, progress(user, course)
-    return row, _progress_of(course, row[3], row[4])
+    return row, _progress_of(course, row.lessons, row.quizzes)
 
 
 def _progress_of(course: Course, lessons: str | None, quizzes: str | None) -> CourseProgress:
