@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.seed_admin import ADMIN_EMAIL, ADMIN_PASSWORD  # noqa: E402
+from bench.seed_admin import ADMIN_EMAIL, ADMIN_PASSWORD, bench_app  # noqa: E402
 
 YARDSTICK_SQL = """
 SELECT e.course_slug, u.organisation_id, count(*),
@@ -48,19 +48,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
 
-    from learnapp import create_app
     from learnapp.extensions import db
 
-    app = create_app(
-        {
-            "DATABASE_URL": args.database_url,
-            "COURSES_DIR": str(args.content / "courses"),
-            "QUIZZES_DIR": str(args.content / "quizzes"),
-            "SECRET_KEY": "bench",
-            "RATELIMIT_ENABLED": False,
-            "CONTENT_RELOAD_SECONDS": 3600.0,
-        }
-    )
+    app = bench_app(args.database_url, args.content)
     client = app.test_client()
     login_page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login_page).group(1)

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.admin_bench import YARDSTICK_SQL, _time  # noqa: E402
-from bench.seed_admin import ADMIN_EMAIL, ADMIN_PASSWORD  # noqa: E402
+from bench.seed_admin import ADMIN_EMAIL, ADMIN_PASSWORD, bench_app  # noqa: E402
 
 
 def add_cohorts(db, courses) -> int:
@@ -60,22 +60,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
 
-    from learnapp import create_app, init_migrations
     from learnapp.catalogue import catalogue
     from learnapp.extensions import db
 
-    app = init_migrations(
-        create_app(
-            {
-                "DATABASE_URL": args.database_url,
-                "COURSES_DIR": str(args.content / "courses"),
-                "QUIZZES_DIR": str(args.content / "quizzes"),
-                "SECRET_KEY": "bench",
-                "RATELIMIT_ENABLED": False,
-                "CONTENT_RELOAD_SECONDS": 3600.0,
-            }
-        )
-    )
+    app = bench_app(args.database_url, args.content)
     with app.app_context():
         from flask_migrate import upgrade
 

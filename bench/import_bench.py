@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.seed_admin import COURSES, write_content  # noqa: E402
+from bench.seed_admin import COURSES, bench_app, write_content  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PG_DB = "learnapp_import_bench"
@@ -112,27 +112,18 @@ def run(kind: str, database_url: str, rows: int, work: Path) -> dict:
     from flask_migrate import upgrade
     from sqlalchemy import insert
 
-    from learnapp import create_app, init_migrations
     from learnapp.auth import service as accounts
     from learnapp.catalogue import catalogue
     from learnapp.extensions import db
     from learnapp.models import Cohort, CohortCourse, Enrolment, LessonCompletion, User, now_utc
 
-    courses_dir, quizzes_dir = write_content(work / "content")
-    app = init_migrations(
-        create_app(
-            {
-                "DATABASE_URL": database_url,
-                "COURSES_DIR": str(courses_dir),
-                "QUIZZES_DIR": str(quizzes_dir),
-                "SECRET_KEY": "bench",
-                "RATELIMIT_ENABLED": False,
-                "CONTENT_RELOAD_SECONDS": 3600.0,
-                "IMPORTS_DIR": str(work / "imports"),
-                "MAIL_URL": "smtp://127.0.0.1:25",  # configured: invitations go to the outbox
-                "BASE_URL": "https://learn.example.org",
-            }
-        )
+    write_content(work / "content")
+    app = bench_app(
+        database_url,
+        work / "content",
+        IMPORTS_DIR=str(work / "imports"),
+        MAIL_URL="smtp://127.0.0.1:25",  # configured: invitations go to the outbox
+        BASE_URL="https://learn.example.org",
     )
     with app.app_context():
         upgrade()

@@ -35,6 +35,26 @@ COURSES = {
 BATCH = 20_000
 
 
+def bench_app(database_url: str, content: Path, **extra):
+    """The app the admin benches seed and measure: its migrations bound, no rate limits, the
+    content (write_content's folder) read once."""
+    from learnapp import create_app, init_migrations
+
+    return init_migrations(
+        create_app(
+            {
+                "DATABASE_URL": database_url,
+                "COURSES_DIR": str(content / "courses"),
+                "QUIZZES_DIR": str(content / "quizzes"),
+                "SECRET_KEY": "bench",
+                "RATELIMIT_ENABLED": False,
+                "CONTENT_RELOAD_SECONDS": 3600.0,
+                **extra,
+            }
+        )
+    )
+
+
 def write_content(root: Path) -> tuple[Path, Path]:
     """Two courses with 13 lessons each and their quizzes, as trainers would write them."""
     courses_dir, quizzes_dir = root / "courses", root / "quizzes"
@@ -98,7 +118,6 @@ def seed(database_url: str, content: Path, learners: int, seed_value: int = 7) -
     from flask_migrate import upgrade
     from sqlalchemy import insert
 
-    from learnapp import create_app, init_migrations
     from learnapp.auth.service import hash_password
     from learnapp.catalogue import catalogue
     from learnapp.extensions import db
@@ -111,17 +130,8 @@ def seed(database_url: str, content: Path, learners: int, seed_value: int = 7) -
         User,
     )
 
-    courses_dir, quizzes_dir = write_content(content)
-    app = init_migrations(
-        create_app(
-            {
-                "DATABASE_URL": database_url,
-                "COURSES_DIR": str(courses_dir),
-                "QUIZZES_DIR": str(quizzes_dir),
-                "SECRET_KEY": "bench",
-            }
-        )
-    )
+    write_content(content)
+    app = bench_app(database_url, content)
     rng = random.Random(seed_value)
     counts: dict[str, int] = {}
     with app.app_context():
